@@ -1,0 +1,191 @@
+"""What every reader shares: loading a file as physical lines, local time to UTC, and assembling
+the ReadResult so the count identity and the table's NOT NULL columns hold in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import polars as pl
+
+from pipeline.readers.base import Problem, ReadContext, ReadResult, UnreadableFileError
+
+# Detection only looks at the start of a file: enough for a comment block before a sacct header,
+# small enough that sniffing a multi-gigabyte file stays instant.
+HEAD_BYTES = 64 * 1024
+HEAD_LINES = 200
+
+NOT_TEXT_REASON = "line is not valid UTF-8 text (undecodable bytes or NUL); expected a text line"
+RAW_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class TextFile:
+    """A landing file split into physical lines ('\\n' or '\\r\\n'), BOM removed.
+
+    Undecodable lines are kept (with replacement characters) and listed in `bad`, so one corrupt
+    byte quarantines one line instead of making a whole 100k-line file unreadable.
+    """
+
+    path: Path
+    lines: list[str]
+    bad: frozenset[int]  # 0-based indexes into `lines`
+
+    def head(self) -> list[str]:
+        return self.lines[:HEAD_LINES]
+
+
+def _split(data: bytes) -> tuple[list[str], frozenset[int]]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and "\x00" not in text:
+        lines = text.split("\n")
+        bad: set[int] = set()
+    else:
+        lines, bad = [], set()
+        for i, chunk in enumerate(data.split(b"\n")):
+            try:
+                line = chunk.decode("utf-8")
+            except UnicodeDecodeError:
+                line = chunk.decode("utf-8", errors="replace")
+                bad.add(i)
+            if "\x00" in line:
+                bad.add(i)
+            lines.append(line)
+    # A final newline ends the last line; it does not start an empty one.
+    if lines and lines[-1] == "":
+        lines.pop()
+    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+    if lines and lines[0].startswith("\ufeff"):
+        lines[0] = lines[0][1:]
+    return lines, frozenset(bad)
+
+
+def _read_bytes(path: Path, limit: int | None) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read() if limit is None else fh.read(limit)
+    except OSError as exc:
+        raise UnreadableFileError(f"{path}: cannot open file: {exc.strerror or exc}") from exc
+
+
+def load(path: Path) -> TextFile:
+    lines, bad = _split(_read_bytes(path, None))
+    return TextFile(path, lines, bad)
+
+
+def load_head(path: Path) -> TextFile:
+    data = _read_bytes(path, HEAD_BYTES)
+    if len(data) == HEAD_BYTES:
+        # The byte limit probably cut the last line; a partial line must not mislead a sniffer.
+        cut = data.rfind(b"\n")
+        data = data[: cut + 1] if cut >= 0 else data
+    lines, bad = _split(data)
+    return TextFile(path, lines[:HEAD_LINES], frozenset(i for i in bad if i < HEAD_LINES))
+
+
+def first_content_line(lines: Iterable[str]) -> tuple[int, str] | None:
+    """(0-based index, text) of the first line that is not blank."""
+    for i, line in enumerate(lines):
+        if line.strip():
+            return i, line
+    return None
+
+
+def zone_for(path: Path, ctx: ReadContext) -> str:
+    tz = ctx.timezone_for_path(path)
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise UnreadableFileError(
+            f"{path}: time zone {tz!r} given for this file is not an IANA zone name "
+            "(expected e.g. 'Europe/Stockholm')"
+        ) from exc
+    return tz
+
+
+def local_to_utc(naive_local: pl.Expr, tz: str) -> pl.Expr:
+    """Naive local wall-clock time → naive UTC.
+
+    In the autumn repeated hour the earlier instant is taken (the first pass through the hour is
+    what a log written in order meets first); times skipped in spring become null so the caller
+    can quarantine them rather than invent an instant.
+    """
+    return (
+        naive_local.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+        .dt.convert_time_zone("UTC")
+        .dt.replace_time_zone(None)
+    )
+
+
+def nonexistent_reason(field: str, raw: pl.Expr, tz: str) -> pl.Expr:
+    return pl.concat_str(
+        pl.lit(f"{field}: '"),
+        raw,
+        pl.lit(
+            f"' does not exist in {tz} (skipped by the daylight-saving change); "
+            "expected a local time that the site's clock showed"
+        ),
+    )
+
+
+def join_reasons(reasons: list[pl.Expr]) -> pl.Expr:
+    """All reasons that apply to a row, '; '-joined; null when the row is fine."""
+    if not reasons:
+        return pl.lit(None, dtype=pl.String)
+    joined = pl.concat_str(reasons, separator="; ", ignore_nulls=True)
+    return pl.when(joined == "").then(None).otherwise(joined)
+
+
+def problem(line: int, reason: str, raw: str) -> Problem:
+    return Problem(line=line, reason=reason, raw=raw[:RAW_LIMIT])
+
+
+def assemble(
+    source: TextFile,
+    fmt: str,
+    table: str,
+    schema: pl.Schema,
+    not_null: Iterable[str],
+    candidates: pl.DataFrame,
+    problems: list[Problem],
+) -> ReadResult:
+    """Split candidate rows into the accepted frame and quarantine.
+
+    `candidates` carries `line`, `raw`, `reason` (null = fine) and the schema's value columns;
+    `problems` are rows already rejected before they could become candidates. A NOT NULL column
+    left empty quarantines its row here, so no reader can hand the loader a row the table refuses.
+    """
+    value_cols = [c for c in schema.names() if c != "source_path"]
+    missing = [
+        pl.when(pl.col(c).is_null()).then(pl.lit(f"{c}: no value; this column is required"))
+        for c in not_null
+        if c != "source_path"
+    ]
+    # Only as a last resort: a row with a specific reason already says why the value is missing.
+    checked = candidates.with_columns(
+        reason=pl.coalesce(pl.col("reason"), join_reasons(missing)) if missing else pl.col("reason")
+    )
+    bad = checked.filter(pl.col("reason").is_not_null())
+    all_problems = problems + [
+        problem(line, reason, raw)
+        for line, reason, raw in bad.select("line", "reason", "raw").iter_rows()
+    ]
+    all_problems.sort(key=lambda p: p.line)
+    frame = (
+        checked.filter(pl.col("reason").is_null())
+        .with_columns(source_path=pl.lit(str(source.path), dtype=pl.String))
+        .select([pl.col(c).cast(schema[c]) for c in ["source_path", *value_cols]])
+    )
+    return ReadResult(
+        path=source.path,
+        format=fmt,
+        table=table,
+        frame=frame,
+        problems=all_problems,
+        rows_read=candidates.height + len(problems),
+    )

@@ -1,0 +1,121 @@
+"""Electricity Maps hourly CSV: the three real 2023 files in place, and the newer header vintage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from pipeline.readers import detect_format, electricitymaps, read_file
+
+FOLDER = Path(__file__).resolve().parents[2] / "shared" / "data" / "electricitymaps_hourly"
+
+# (file, zone, first row, 2023-04-01 00:00 row (line 2162), last row) taken from the files.
+REAL = [
+    (
+        "DE_2023_hourly.csv",
+        "DE",
+        (152.03, 199.59, 82.97, 77.71, False, "entsoe.eu"),
+        (189.74, 243.31, 78.82, 69.87),
+        (142.98, 192.64, 83.47, 82.05),
+        3,
+    ),
+    (
+        "CISO_2023_hourly.csv",
+        "US-CAL-CISO",
+        (218.3, 285.41, 52.84, 39.03, False, "caiso.com"),
+        (140.69, 196.47, 68.01, 53.97),
+        (245.82, 324.89, 44.47, 29.96),
+        3,
+    ),
+    (
+        "ERCOT_2023_hourly.csv",
+        "US-TEX-ERCO",
+        (269.82, 318.55, 54.74, 42.5, False, "eia.gov"),
+        (296.01, 357.74, 44.63, 37.28),
+        (362.86, 425.85, 38.62, 27.09),
+        96,
+    ),
+]
+VALUES = ["gco2e_per_kwh_direct", "gco2e_per_kwh_lca", "cfe_pct", "renewable_pct"]
+
+
+@pytest.mark.parametrize(("name", "zone", "first", "april", "last", "estimated"), REAL)
+def test_real_file(
+    name: str,
+    zone: str,
+    first: tuple[float | bool | str, ...],
+    april: tuple[float, ...],
+    last: tuple[float, ...],
+    estimated: int,
+) -> None:
+    path = FOLDER / name
+    assert detect_format(path) == "electricitymaps-csv"
+    result = read_file(path)
+    assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (8760, 8760, 0)
+    frame = result.frame
+    assert frame.schema == electricitymaps.SCHEMA
+    assert frame["zone"].unique().to_list() == [zone]
+    assert frame["datetime_utc"].to_list()[0] == datetime(2023, 1, 1, 0)
+    assert frame["datetime_utc"].to_list()[-1] == datetime(2023, 12, 31, 23)
+    assert frame["datetime_utc"].n_unique() == 8760
+    assert frame["line"].to_list()[-1] == 8761
+    row0 = frame.row(0, named=True)
+    assert tuple(row0[c] for c in [*VALUES, "is_estimated", "data_source"]) == first
+    row_apr = frame.row(2160, named=True)
+    assert row_apr["line"] == 2162 and row_apr["datetime_utc"] == datetime(2023, 4, 1)
+    assert tuple(row_apr[c] for c in VALUES) == april
+    assert tuple(frame.row(-1, named=True)[c] for c in VALUES) == last
+    assert frame["is_estimated"].sum() == estimated
+    assert frame.null_count().sum_horizontal().item() == 0
+
+
+def test_newer_header_vintage(tmp_path: Path) -> None:
+    lines = [
+        "Datetime (UTC),Country,Zone name,Zone id,Carbon intensity gCO₂eq/kWh (direct),"
+        "Carbon intensity gCO₂eq/kWh (Life cycle),Carbon-free energy percentage (CFE%),"
+        "Renewable energy percentage (RE%),Data source,Data estimated,Data estimation method",
+        "2024-01-01 00:00:00,Sweden,Sweden,SE-SE3,12.5,35.1,98.2,70.4,entsoe.eu,TRUE,",
+        "2024-01-01 01:00:00,Sweden,Sweden,SE-SE3,,,,,,,",
+    ]
+    path = tmp_path / "se3.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert detect_format(path) == "electricitymaps-csv"
+    frame = read_file(path).frame
+    assert frame.row(0, named=True) == {
+        "source_path": str(path),
+        "line": 2,
+        "zone": "SE-SE3",
+        "datetime_utc": datetime(2024, 1, 1, 0),
+        "gco2e_per_kwh_direct": 12.5,
+        "gco2e_per_kwh_lca": 35.1,
+        "cfe_pct": 98.2,
+        "renewable_pct": 70.4,
+        "is_estimated": True,
+        "data_source": "entsoe.eu",
+    }
+    # An hour with no data is kept with null values; filling it is the fallback step's job.
+    assert frame.row(1)[4:] == (None,) * 6
+
+
+def test_bad_values_are_quarantined(tmp_path: Path) -> None:
+    header = (FOLDER / "DE_2023_hourly.csv").read_text(encoding="utf-8").split("\n", 1)[0]
+    lines = [
+        header,
+        "2023-01-01 00:00:00,Germany,Germany,DE,152.03,199.59,82.97,77.71,entsoe.eu,false,",
+        "2023-01-01 01:00:00,Germany,Germany,DE,n/a,199.59,82.97,77.71,entsoe.eu,false,",
+        "2023-01-01 02:00:00,Germany,Germany,,152.03,199.59,82.97,77.71,entsoe.eu,maybe,",
+    ]
+    path = tmp_path / "de.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = read_file(path)
+    assert result.frame["line"].to_list() == [2]
+    assert [(p.line, p.reason) for p in result.problems] == [
+        (3, "Carbon Intensity gCO₂eq/kWh (direct): expected a number like '12.5', got 'n/a'"),
+        (
+            4,
+            "Zone Id: expected a value, got nothing; "
+            "Data Estimated: expected 'true' or 'false', got 'maybe'",
+        ),
+    ]
