@@ -1,0 +1,218 @@
+"""The demo fleet's inventory: sites, GPU models, hosts, phase rules, and the config built from
+them.
+
+The demo config and `wattprint.example.yaml` describe the same fleet; the test suite checks that the
+two stay in step, so a change here must be mirrored there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import hostlist
+
+
+@dataclass(frozen=True)
+class GpuSpec:
+    key: str  # the key under `gpu_models` in the config
+    smi_name: str  # what `nvidia-smi --query-gpu=name` prints
+    gres_type: str  # the typed GRES name in Slurm's AllocTRES
+    tdp_w: float
+    idle_w: float
+    memory_mib: int
+    embodied_kg: float
+    lifetime_years: float
+    source: str
+    # what one GPU's share of the node looks like in Slurm's AllocTRES
+    cpus_per_gpu: int
+    mem_g_per_gpu: int
+
+
+@dataclass(frozen=True)
+class SiteSpec:
+    name: str
+    grid_zone: str
+    timezone: str
+    hosts: str  # Slurm-style host list
+    gpu: GpuSpec
+    pue: float
+    pue_source: str
+    wue_l_per_kwh: float
+    wue_source: str
+    annual_gco2e_per_kwh: float
+    annual_gco2e_source: str
+    deployment: str  # the serving gateway's name for this site's deployments
+
+    @property
+    def host_names(self) -> list[str]:
+        return hostlist.expand_hostlist(self.hosts)
+
+
+GPUS_PER_NODE = 8
+
+H100 = GpuSpec(
+    key="H100-SXM5-80GB",
+    smi_name="NVIDIA H100 80GB HBM3",
+    gres_type="h100",
+    tdp_w=700.0,
+    idle_w=70.0,
+    memory_mib=81559,
+    embodied_kg=150.0,
+    lifetime_years=4.0,
+    source=(
+        "NVIDIA H100 Tensor Core GPU datasheet (SXM5: max TDP 700 W); idle 70 W from nvidia-smi "
+        "readings of idle SXM5 boards; embodied 150 kgCO2e per GPU from Luccioni et al. 2023, "
+        "Estimating the Carbon Footprint of BLOOM (JMLR), used as a proxy"
+    ),
+    cpus_per_gpu=14,
+    mem_g_per_gpu=240,
+)
+
+A100 = GpuSpec(
+    key="A100-SXM4-40GB",
+    smi_name="NVIDIA A100-SXM4-40GB",
+    gres_type="a100",
+    tdp_w=400.0,
+    idle_w=50.0,
+    memory_mib=40960,
+    embodied_kg=150.0,
+    lifetime_years=4.0,
+    source=(
+        "NVIDIA A100 Tensor Core GPU datasheet (SXM4: max TDP 400 W); idle 50 W from nvidia-smi "
+        "readings of idle SXM4 boards; embodied 150 kgCO2e per GPU from Luccioni et al. 2023, "
+        "Estimating the Carbon Footprint of BLOOM (JMLR)"
+    ),
+    cpus_per_gpu=12,
+    mem_g_per_gpu=140,
+)
+
+STOCKHOLM = SiteSpec(
+    name="stockholm",
+    grid_zone="SE-SE3",
+    timezone="Europe/Stockholm",
+    hosts="sto-h100-[001-012]",
+    gpu=H100,
+    pue=1.10,
+    pue_source=(
+        "Google 2024 Environmental Report: fleet-wide trailing-twelve-month PUE 1.10 (modern "
+        "free-cooled site; Uptime Institute Global Data Center Survey 2023 average is 1.58)"
+    ),
+    wue_l_per_kwh=0.20,
+    wue_source="Meta 2023 Sustainability Report: data-center WUE 0.20 L/kWh",
+    annual_gco2e_per_kwh=30.0,
+    annual_gco2e_source="Electricity Maps, SE-SE3 annual average 2023 (direct emissions)",
+    deployment="stockholm-prod",
+)
+
+VIRGINIA = SiteSpec(
+    name="virginia",
+    grid_zone="US-MIDA-PJM",
+    timezone="America/New_York",
+    hosts="use1-a100-[01-04]",
+    gpu=A100,
+    pue=1.15,
+    pue_source="Amazon 2023 Sustainability Report: AWS global data-center PUE 1.15",
+    wue_l_per_kwh=0.18,
+    wue_source="Amazon 2023 Sustainability Report: AWS global WUE 0.18 L/kWh",
+    annual_gco2e_per_kwh=380.0,
+    annual_gco2e_source="Electricity Maps, US-MIDA-PJM annual average 2023 (direct emissions)",
+    deployment="virginia-prod",
+)
+
+SITES: tuple[SiteSpec, ...] = (STOCKHOLM, VIRGINIA)
+
+# Model names are one lowercase word, a size and an optional variant ("atlas-7b-chat"); the
+# eval pattern puts the suite first so that a variant is never mistaken for a suite.
+_MODEL = r"(?P<model>[a-z0-9][a-z0-9.-]*)"
+
+PHASE_RULES: list[dict[str, Any]] = [
+    {
+        "name": "pre-training",
+        "field": "job_name",
+        "pattern": rf"^pretrain-{_MODEL}$",
+        "phase": "training",
+        "model": "{model}",
+        "team": "foundation",
+    },
+    {
+        "name": "fine-tuning",
+        "field": "job_name",
+        "pattern": rf"^ft-{_MODEL}$",
+        "phase": "fine_tuning",
+        "model": "{model}",
+        "team": "applied",
+    },
+    {
+        "name": "evaluation",
+        "field": "job_name",
+        "pattern": rf"^eval-(?P<suite>[a-z0-9]+)-{_MODEL}$",
+        "phase": "evaluation",
+        "model": "{model}",
+        "team": "evals",
+    },
+    {
+        "name": "serving",
+        "field": "job_name",
+        "pattern": rf"^serve-{_MODEL}$",
+        "phase": "inference",
+        "model": "{model}",
+        "team": "serving",
+    },
+    {
+        "name": "interactive",
+        "field": "partition",
+        "pattern": r"^dev$",
+        "phase": "development",
+        "team": "research",
+    },
+]
+
+
+def config_dict(start: date) -> dict[str, Any]:
+    """The demo configuration, as the mapping `wattprint.yaml` holds."""
+    gpus = {s.gpu.key: s.gpu for s in SITES}
+    return {
+        "start_date": start.isoformat(),
+        "timezone": "UTC",
+        "paths": {
+            "landing": "landing",
+            "warehouse": "warehouse/wattprint.duckdb",
+            "reports": "reports",
+        },
+        "telemetry": {"max_gap_s": 900.0},
+        "sites": {
+            s.name: {
+                "grid_zone": s.grid_zone,
+                "timezone": s.timezone,
+                "pue": s.pue,
+                "pue_source": s.pue_source,
+                "wue_l_per_kwh": s.wue_l_per_kwh,
+                "wue_source": s.wue_source,
+                "annual_gco2e_per_kwh": s.annual_gco2e_per_kwh,
+                "annual_gco2e_source": s.annual_gco2e_source,
+            }
+            for s in SITES
+        },
+        "gpu_models": {
+            g.key: {
+                "tdp_w": g.tdp_w,
+                "idle_w": g.idle_w,
+                "embodied_kg": g.embodied_kg,
+                "lifetime_years": g.lifetime_years,
+                "source": g.source,
+            }
+            for g in gpus.values()
+        },
+        "host_groups": [
+            {"hosts": s.hosts, "site": s.name, "gpu_model": s.gpu.key, "gpus": GPUS_PER_NODE}
+            for s in SITES
+        ],
+        "phase_rules": PHASE_RULES,
+        "reporting": {
+            "title": "AI energy and carbon disclosure (demo fleet)",
+            "organisation": "Example AI Lab",
+            "recipients": ["sustainability@example.com"],
+        },
+    }
