@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+_Date = date  # a field below is named `date`
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -23,7 +25,7 @@ class Period(_M):
 
 class Totals(_M):
     energy_kwh: float = Field(description="facility energy: IT energy × PUE")
-    it_energy_kwh: float = Field(description="GPU energy (host overhead comes with the method issue)")
+    it_energy_kwh: float = Field(description="IT energy: GPU energy (host overhead: method issue)")
     gpu_hours: float
     co2e_kg_location: float
     co2e_kg_market: float
@@ -38,13 +40,13 @@ class PhaseFigures(_M):
     gpu_hours: float
     co2e_kg_location: float
     co2e_kg_market: float
-    share_pct: float = Field(description="share of facility energy in the period")
+    share_pct: float = Field(description="share of facility energy in the period, 0-100")
 
 
 class DailyPhaseEnergy(_M):
     day: date
     phase: str
-    energy_kwh: float
+    energy_kwh: float = Field(description="facility energy")
 
 
 class TrainingFigures(_M):
@@ -66,7 +68,7 @@ class InferenceFigures(_M):
 
 class Crossover(_M):
     reached: bool
-    date: date | None = None
+    date: _Date | None = None
     projected_days: float | None = None
     lifecycle_training_kwh: float
     lifecycle_inference_kwh: float

@@ -1,0 +1,197 @@
+"""Render a `Disclosure` to `disclosure.json`, `report.html` and `report.pdf`.
+
+The templates read only the `Disclosure` model. Everything from the data is autoescaped by Jinja;
+the only markup marked safe is what this package builds itself (the SVG charts, whose text parts
+are escaped in `charts.py`, and the stylesheet read from `templates/report.css`).
+
+WeasyPrint gets a `SafeURLFetcher` that serves files inside `templates/` and refuses every other
+URL (other local files, http(s), data:, ...), so even markup that slipped through could not read
+local files or reach the network while the PDF is made.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from pipeline.report import charts
+from pipeline.report.formatting import (
+    fmt,
+    fmt_date,
+    fmt_datetime,
+    fmt_energy,
+    fmt_mass,
+    fmt_number,
+    fmt_pct,
+)
+from pipeline.report.model import Disclosure
+
+log = logging.getLogger(__name__)
+
+TEMPLATES_DIR: Path = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATE_NAME = "report.html.j2"
+STYLESHEET_NAME = "report.css"
+
+OUTPUT_NAMES = {"json": "disclosure.json", "html": "report.html", "pdf": "report.pdf"}
+
+
+class FetchRefused(ValueError):
+    """The report renderer refused to fetch a URL (outside the templates folder)."""
+
+
+class SafeURLFetcher(URLFetcher):
+    """WeasyPrint URL fetcher that only serves regular files inside `root`.
+
+    WeasyPrint 70 expects a `URLFetcher` instance whose `fetch(url, headers=None)` returns a
+    `URLFetcherResponse`; exceptions it raises are caught by WeasyPrint, logged, and the resource
+    is skipped. Every URL asked for is recorded in `requested`, refusals in `refused`.
+    """
+
+    def __init__(self, root: Path = TEMPLATES_DIR, **kwargs: object):
+        kwargs.setdefault("allowed_protocols", ("file",))
+        kwargs.setdefault("allow_redirects", False)
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.root = Path(root).resolve()
+        self.requested: list[str] = []
+        self.refused: list[str] = []
+
+    def resolve(self, url: str) -> Path:
+        """The local file `url` names, if it is one inside `root`; else raise FetchRefused."""
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:
+            raise FetchRefused(f"malformed URL refused: {url!r}") from exc
+        if parts.scheme.lower() != "file":
+            raise FetchRefused(f"only files inside {self.root} may be fetched, refused: {url!r}")
+        if parts.netloc not in ("", "localhost"):
+            raise FetchRefused(f"remote file URL refused: {url!r}")
+        raw = url2pathname(unquote(parts.path))
+        if not raw or "\x00" in raw:
+            raise FetchRefused(f"empty or invalid path refused: {url!r}")
+        path = Path(raw).resolve()  # follows symlinks and removes '..'
+        if not path.is_relative_to(self.root) or not path.is_file():
+            raise FetchRefused(f"file outside {self.root} refused: {url!r}")
+        return path
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        self.requested.append(url)
+        try:
+            path = self.resolve(url)
+        except FetchRefused:
+            self.refused.append(url)
+            log.warning("report renderer refused to fetch %r", url)
+            raise
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            path.as_uri(), path.read_bytes(), headers={"Content-Type": content_type}
+        )
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(
+            enabled_extensions=("j2", "html", "htm", "xml"), default_for_string=True, default=True
+        ),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        fmt=fmt,
+        num=fmt_number,
+        pct=fmt_pct,
+        energy=fmt_energy,
+        mass=fmt_mass,
+        isodate=fmt_date,
+        utc=fmt_datetime,
+        phase_label=charts.phase_label,
+    )
+    return env
+
+
+def _stylesheet() -> Markup:
+    # Our own file, inlined so report.html is self-contained; it must not close the <style>.
+    css = (TEMPLATES_DIR / STYLESHEET_NAME).read_text(encoding="utf-8")
+    if "</" in css:
+        raise ValueError(f"{STYLESHEET_NAME} must not contain '</'")
+    return Markup(css)
+
+
+def render_html(d: Disclosure) -> str:
+    """The report as one self-contained HTML document (stylesheet and charts inline)."""
+    phases = charts.ordered_phases(d.phases.keys())
+    swatches = {
+        phase: Markup(charts.phase_swatch_svg(phase, phases, f"{i}"))
+        for i, phase in enumerate(phases)
+    }
+    serving = [m for m in d.models if m.inference.requests > 0 or m.inference.energy_kwh > 0]
+    context = {
+        "d": d,
+        "css": _stylesheet(),
+        "phase_order": phases,
+        "swatches": swatches,
+        "serving_models": serving,
+        "daily_chart": Markup(charts.daily_phase_energy_svg(d)) if d.daily else None,
+        "share_chart": Markup(charts.phase_share_svg(d)) if d.phases else None,
+    }
+    return _environment().get_template(TEMPLATE_NAME).render(**context)
+
+
+def render_pdf(html: str, url_fetcher: URLFetcher | None = None) -> bytes:
+    """PDF bytes of `html`; relative URLs resolve in `templates/` through the safe fetcher."""
+    fetcher = url_fetcher if url_fetcher is not None else SafeURLFetcher()
+    document = HTML(string=html, base_url=str(TEMPLATES_DIR), url_fetcher=fetcher)
+    pdf = document.write_pdf(pdf_tags=True)
+    assert pdf is not None
+    return pdf
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_report(
+    d: Disclosure, out_dir: Path, url_fetcher: URLFetcher | None = None
+) -> dict[str, Path]:
+    """Write `disclosure.json`, `report.html` and `report.pdf` into `out_dir`.
+
+    All three are rendered in memory first, so a rendering error leaves the folder as it was;
+    each file is then replaced atomically. Returns {"json": path, "html": path, "pdf": path}.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "json": (d.model_dump_json(indent=2) + "\n").encode("utf-8"),
+        "html": (html := render_html(d)).encode("utf-8"),
+        "pdf": render_pdf(html, url_fetcher),
+    }
+    paths: dict[str, Path] = {}
+    for key, data in payload.items():
+        path = out_dir / OUTPUT_NAMES[key]
+        _write_atomic(path, data)
+        paths[key] = path
+    return paths
