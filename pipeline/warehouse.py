@@ -1,0 +1,100 @@
+"""The DuckDB warehouse: one file, SQL from `sql/`, partition writes as single transactions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
+
+
+@cache
+def sql(name: str) -> str:
+    """The text of `sql/<name>.sql`; one statement per file."""
+    path = SQL_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise FileNotFoundError(f"no SQL file {path}")
+    return path.read_text()
+
+
+def schema_files() -> list[str]:
+    """Every `create_*` statement, in name order (tables have no foreign keys)."""
+    return sorted(p.stem for p in SQL_DIR.glob("create_*.sql"))
+
+
+@contextmanager
+def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            for name in schema_files():
+                con.execute(sql(name))
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All-or-nothing: a failure between a partition's delete and insert leaves it as it was."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def run(
+    con: duckdb.DuckDBPyConnection, name: str, params: Sequence[Any] | Mapping[str, Any] = ()
+) -> duckdb.DuckDBPyConnection:
+    return con.execute(sql(name), params)
+
+
+def frame(
+    con: duckdb.DuckDBPyConnection, name: str, params: Sequence[Any] | Mapping[str, Any] = ()
+) -> pl.DataFrame:
+    """Run a query file and hand the result over as Arrow, not rows."""
+    return pl.from_arrow(con.sql(sql(name), params=params).to_arrow_table())  # type: ignore[return-value]
+
+
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> int:
+    """Append a polars frame to a table by column name (through Arrow, no Python rows)."""
+    if not _IDENT.match(table) or not all(_IDENT.match(c) for c in df.columns):
+        raise ValueError(f"refusing unsafe identifier in insert into {table!r}: {df.columns}")
+    if df.height == 0:
+        return 0
+    con.register("_incoming", df.to_arrow())
+    try:
+        cols = ", ".join(df.columns)
+        # identifiers are checked above; values travel as an Arrow relation, never as text
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
+    finally:
+        con.unregister("_incoming")
+    return df.height
+
+
+def replace_window(
+    con: duckdb.DuckDBPyConnection, table: str, params: Mapping[str, Any]
+) -> int:
+    """Recompute one table's rows for a window: `delete_<table>_window` then `insert_<table>`,
+    in one transaction, so a rerun gives the same rows and a failure leaves the old ones."""
+    window = {"start": params["start"], "end": params["end"]}
+    with transaction(con):
+        run(con, f"delete_{table}_window", window)
+        inserted = run(con, f"insert_{table}", params).fetchone()
+    return int(inserted[0]) if inserted else 0

@@ -1,0 +1,1 @@
+DELETE FROM job_allocations WHERE day >= CAST($start AS DATE) AND day < CAST($end AS DATE);

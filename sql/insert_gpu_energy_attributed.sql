@@ -1,0 +1,63 @@
+-- Attribute each GPU energy piece in [$start, $end) to the jobs holding its host then, cut exactly
+-- at job boundaries (power is linear across a piece). Without GPU indices in the allocation, a job
+-- with g of a host's G GPUs takes g/G of every GPU's energy on the host; if jobs claim more than G
+-- GPUs at once the shares are scaled to fit, so a GPU is never attributed more than its energy.
+-- What no job holds is idle (job_key NULL).
+INSERT INTO gpu_energy_attributed
+WITH pieces AS (
+    SELECT *, epoch(end_utc - start_utc) AS dur_s
+    FROM gpu_energy_intervals
+    WHERE hour_utc >= $start AND hour_utc < $end
+),
+matched AS (
+    SELECT
+        p.hour_utc, p.site, p.host, p.gpu_index, p.start_utc AS piece_start, p.source,
+        p.dur_s, p.start_power_w AS p0, p.end_power_w AS p1,
+        a.job_key, a.gpus_on_host, h.gpus AS host_gpus,
+        greatest(p.start_utc, a.start_utc) AS c,
+        least(p.end_utc, a.end_utc) AS d,
+        sum(a.gpus_on_host) OVER (PARTITION BY p.host, p.gpu_index, p.start_utc) AS claimed_gpus
+    FROM pieces AS p
+    JOIN job_allocations AS a
+      ON a.host = p.host AND a.start_utc < p.end_utc AND a.end_utc > p.start_utc
+    JOIN hosts AS h ON h.host = p.host
+),
+job_parts AS (
+    SELECT
+        hour_utc, site, host, gpu_index, piece_start, source, job_key,
+        gpus_on_host / greatest(host_gpus, claimed_gpus) AS share,
+        epoch(d - c) AS held_s,
+        p0 + (p1 - p0) * epoch(c - piece_start) / dur_s AS pc,
+        p0 + (p1 - p0) * epoch(d - piece_start) / dur_s AS pd
+    FROM matched
+),
+job_energy AS (
+    SELECT
+        hour_utc, site, host, gpu_index, piece_start, source, job_key,
+        share * held_s * (pc + pd) / 2.0 / 3600.0 AS energy_wh,
+        share * held_s AS gpu_s
+    FROM job_parts
+),
+idle_energy AS (
+    SELECT
+        p.hour_utc, p.site, p.host, p.gpu_index, p.start_utc AS piece_start, p.source,
+        NULL::VARCHAR AS job_key,
+        p.energy_wh - coalesce(sum(j.energy_wh), 0.0) AS energy_wh,
+        p.dur_s - coalesce(sum(j.gpu_s), 0.0) AS gpu_s
+    FROM pieces AS p
+    LEFT JOIN job_energy AS j
+      ON j.host = p.host AND j.gpu_index = p.gpu_index AND j.piece_start = p.start_utc
+    GROUP BY p.hour_utc, p.site, p.host, p.gpu_index, p.start_utc, p.source, p.energy_wh, p.dur_s
+),
+parts AS (
+    SELECT * FROM job_energy
+    UNION ALL
+    SELECT * FROM idle_energy
+)
+SELECT
+    hour_utc, site, host, gpu_index, job_key,
+    sum(energy_wh) AS energy_wh,
+    sum(gpu_s) AS gpu_s,
+    coalesce(sum(energy_wh) FILTER (WHERE source = 'samples'), 0.0) AS measured_wh
+FROM parts
+GROUP BY hour_utc, site, host, gpu_index, job_key;

@@ -1,0 +1,1 @@
+SELECT host, site, gpus FROM hosts ORDER BY host;

@@ -1,0 +1,1 @@
+SELECT sha256 FROM ingest_manifest WHERE source_path = $source_path;
