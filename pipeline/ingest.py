@@ -77,8 +77,8 @@ def sha256_of(path: Path) -> str:
 
 
 def _known_sha(con: duckdb.DuckDBPyConnection, rel: str) -> str | None:
-    row = run(con, "select_manifest_sha", {"source_path": rel}).fetchone()
-    return row[0] if row else None
+    rows = run(con, "select_manifest_sha", {"source_path": rel}).fetchall()
+    return rows[0][0] if rows else None
 
 
 def _replace_file_rows(

@@ -96,5 +96,15 @@ def replace_window(
     window = {"start": params["start"], "end": params["end"]}
     with transaction(con):
         run(con, f"delete_{table}_window", window)
-        inserted = run(con, f"insert_{table}", params).fetchone()
-    return int(inserted[0]) if inserted else 0
+        inserted = run(con, f"insert_{table}", params).fetchall()
+    return int(inserted[0][0]) if inserted else 0
+
+
+def one(
+    con: duckdb.DuckDBPyConnection, name: str, params: Sequence[Any] | Mapping[str, Any] = ()
+) -> tuple:
+    """The single row of a query file (fetched to the end, so the connection is free again)."""
+    rows = run(con, name, params).fetchall()
+    if len(rows) != 1:
+        raise LookupError(f"sql/{name}.sql returned {len(rows)} rows, expected 1")
+    return rows[0]

@@ -1,0 +1,75 @@
+"""Daily-partitioned method assets: energy pieces, allocations, attribution, footprint, summary."""
+
+
+import dagster as dg
+
+from pipeline.defs.partitions import daily, window
+from pipeline.defs.resources import WattprintResource
+from pipeline.method import checks
+from pipeline.method.allocations import build_job_allocations
+from pipeline.method.energy import (
+    build_daily_summary,
+    build_footprint_hourly,
+    build_gpu_energy_attributed,
+    build_gpu_energy_intervals,
+)
+from pipeline.warehouse import one
+
+_common = {"kinds": {"duckdb"}, "group_name": "method", "partitions_def": daily,
+           "backfill_policy": dg.BackfillPolicy.single_run()}
+
+
+@dg.asset(deps=["landing_files", "inventory"], **_common)
+def gpu_energy_intervals(context: dg.AssetExecutionContext, wattprint: WattprintResource) -> dg.MaterializeResult:
+    """GPU power samples integrated into energy pieces (Wh) cut at hour boundaries; gaps estimated."""
+    start, end = window(context)
+    with wattprint.connect() as con:
+        n = build_gpu_energy_intervals(con, wattprint.config(), start, end)
+    return dg.MaterializeResult(metadata={"dagster/row_count": n})
+
+
+@dg.asset(deps=["landing_files", "inventory"], **_common)
+def job_allocations(context: dg.AssetExecutionContext, wattprint: WattprintResource) -> dg.MaterializeResult:
+    """Slurm jobs per host and day with phase, model and team from tags or the config's rules."""
+    start, end = window(context)
+    with wattprint.connect() as con:
+        n = build_job_allocations(con, wattprint.config(), start, end)
+    return dg.MaterializeResult(metadata={"dagster/row_count": n})
+
+
+@dg.asset(
+    deps=[gpu_energy_intervals, job_allocations],
+    check_specs=[dg.AssetCheckSpec("energy_conserved", asset="gpu_energy_attributed", blocking=True)],
+    **_common,
+)
+def gpu_energy_attributed(context: dg.AssetExecutionContext, wattprint: WattprintResource):
+    """GPU energy per hour × GPU × job, the unallocated rest as idle; conserves GPU energy."""
+    start, end = window(context)
+    with wattprint.connect() as con:
+        n = build_gpu_energy_attributed(con, start, end)
+        result = checks.energy_conservation(con, start, end)
+    yield dg.MaterializeResult(metadata={"dagster/row_count": n})
+    yield dg.AssetCheckResult(
+        check_name="energy_conserved", passed=result.passed,
+        metadata={"gpu_hours_checked": result.checked, "worst_abs_diff_wh": result.worst_abs_diff_wh,
+                  "failing_gpu_hours": result.failing},
+    )
+
+
+@dg.asset(deps=[gpu_energy_attributed, "landing_files"], **_common)
+def footprint_hourly(context: dg.AssetExecutionContext, wattprint: WattprintResource) -> dg.MaterializeResult:
+    """Facility energy (PUE), location- and market-based carbon, water and embodied per hour × job."""
+    start, end = window(context)
+    with wattprint.connect() as con:
+        n = build_footprint_hourly(con, start, end)
+    return dg.MaterializeResult(metadata={"dagster/row_count": n})
+
+
+@dg.asset(deps=[footprint_hourly, job_allocations], **_common)
+def daily_summary(context: dg.AssetExecutionContext, wattprint: WattprintResource) -> dg.MaterializeResult:
+    """Daily footprint by site, phase, model and team (idle as its own phase)."""
+    start, end = window(context)
+    with wattprint.connect() as con:
+        n = build_daily_summary(con, start, end)
+        kwh = one(con, "select_window_facility_kwh", {"start": start, "end": end})[0]
+    return dg.MaterializeResult(metadata={"dagster/row_count": n, "facility_energy_kwh": float(kwh)})

@@ -1,0 +1,38 @@
+"""Produce the report files for a period from the warehouse: the step the CLI and Dagster share."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from pipeline.config import Config
+from pipeline.report.disclosure import build_disclosure
+from pipeline.report.render import write_report
+from pipeline.warehouse import one
+
+
+def month_bounds(period: str) -> tuple[date, date]:
+    """'2026-10' → (2026-10-01, 2026-10-31)."""
+    try:
+        first = date.fromisoformat(f"{period}-01")
+    except ValueError as e:
+        raise ValueError(f"period {period!r} is not YYYY-MM") from e
+    nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first, nxt - timedelta(days=1)
+
+
+def report_period(
+    con: duckdb.DuckDBPyConnection, cfg: Config, first: date, last: date, label: str
+) -> dict[str, Path]:
+    """Write report.pdf/html and disclosure.json for the days of [first, last] that have data
+    (a month in progress is reported to date). Raises if the period has no data at all."""
+    lo, hi = one(con, "select_data_span")
+    if lo is None or hi < first or lo > last:
+        raise LookupError(
+            f"no computed data for {first}..{last} in {cfg.warehouse_path}; run the pipeline first"
+        )
+    start, end = max(first, lo), min(last, hi)
+    disclosure = build_disclosure(con, cfg, start, end)
+    return write_report(disclosure, cfg.reports_dir / label)
