@@ -13,8 +13,14 @@ from pathlib import Path
 
 import dagster as dg
 
-DATA_ASSETS = ["gpu_energy_intervals", "job_allocations", "gpu_energy_attributed",
-               "footprint_hourly", "daily_summary"]
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+DATA_ASSETS = [
+    "gpu_energy_intervals",
+    "job_allocations",
+    "gpu_energy_attributed",
+    "footprint_hourly",
+    "daily_summary",
+]
 
 
 def load_defs(config: Path) -> dg.Definitions:
@@ -29,8 +35,11 @@ def load_defs(config: Path) -> dg.Definitions:
     import pipeline.defs.partitions as partitions
 
     importlib.reload(partitions)
-    for mod in ("pipeline.defs.energy.assets", "pipeline.defs.report.assets",
-                "pipeline.defs.resources"):
+    for mod in (
+        "pipeline.defs.energy.assets",
+        "pipeline.defs.report.assets",
+        "pipeline.defs.resources",
+    ):
         import sys
 
         if mod in sys.modules:
@@ -61,19 +70,34 @@ def run_pipeline(
     instance = instance or dg.DagsterInstance.ephemeral()
     results = []
     on_step("ingest landing files and inventory")
-    results.append(job.execute_in_process(
-        instance=instance, asset_selection=[dg.AssetKey("inventory"), dg.AssetKey("landing_files")]))
+    results.append(
+        job.execute_in_process(
+            run_config=QUIET,
+            instance=instance,
+            asset_selection=[dg.AssetKey("inventory"), dg.AssetKey("landing_files")],
+        )
+    )
     on_step(f"compute days {start} .. {end}")
-    results.append(job.execute_in_process(
-        instance=instance,
-        asset_selection=[dg.AssetKey(a) for a in DATA_ASSETS],
-        tags={"dagster/asset_partition_range_start": start.isoformat(),
-              "dagster/asset_partition_range_end": end.isoformat()},
-    ))
+    results.append(
+        job.execute_in_process(
+            run_config=QUIET,
+            instance=instance,
+            asset_selection=[dg.AssetKey(a) for a in DATA_ASSETS],
+            tags={
+                "dagster/asset_partition_range_start": start.isoformat(),
+                "dagster/asset_partition_range_end": end.isoformat(),
+            },
+        )
+    )
     if report:
         for key in months(start, end):
             on_step(f"report {key[:7]}")
-            results.append(job.execute_in_process(
-                instance=instance, asset_selection=[dg.AssetKey("disclosure_report")],
-                partition_key=key))
+            results.append(
+                job.execute_in_process(
+                    run_config=QUIET,
+                    instance=instance,
+                    asset_selection=[dg.AssetKey("disclosure_report")],
+                    partition_key=key,
+                )
+            )
     return results

@@ -1,0 +1,201 @@
+"""The `wattprint` command line: demo, run, report, validate, ui."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline.config import ConfigError, load_config
+
+app = typer.Typer(help="Energy, carbon, water and cost disclosure for AI training and inference.",
+                  no_args_is_help=True, add_completion=False)
+console = Console(stderr=True)
+REPO = Path(__file__).resolve().parents[1]
+
+ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="wattprint.yaml to use")]
+
+
+def _config_or_exit(path: Path):
+    try:
+        return load_config(path)
+    except ConfigError as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from e
+
+
+def _span_from_manifest(cfg) -> tuple[date, date]:
+    """Days covered by ingested telemetry: the default range of `run`."""
+    from pipeline import warehouse
+
+    with warehouse.connect(cfg.warehouse_path) as con:
+        lo, hi = warehouse.one(con, "select_telemetry_span")
+    if lo is None:
+        raise typer.BadParameter("no telemetry ingested yet; give --start and --end")
+    return max(lo, cfg.start_date), min(hi, date.today() - timedelta(days=1))
+
+
+def _run(config: Path, start: date | None, end: date | None) -> None:
+    from pipeline import warehouse
+    from pipeline.ingest import ingest_landing
+    from pipeline.orchestrate import months, run_pipeline
+
+    cfg = _config_or_exit(config)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                  console=console) as progress:
+        from pipeline.ingest import landing_files
+
+        files = landing_files(cfg.landing_dir)
+        task = progress.add_task("ingest landing files", total=len(files))
+        with warehouse.connect(cfg.warehouse_path) as con:
+            # ingest here first so the progress bar can count files; the Dagster asset then finds
+            # every file unchanged and only records the materialisation
+            summary = ingest_landing(con, cfg, on_file=lambda f: progress.advance(task))
+        bad = [f for f in summary.files if f.status == "unreadable" or f.rows_quarantined]
+        for f in bad[:10]:
+            progress.console.print(f"[yellow]{f.path}: {f.status}, {f.rows_quarantined} rows "
+                                   f"quarantined {f.message}[/yellow]")
+        if start is None or end is None:
+            lo, hi = _span_from_manifest(cfg)
+            start, end = start or lo, end or hi
+        steps = progress.add_task("pipeline", total=2 + len(months(start, end)))
+
+        def step(name: str) -> None:
+            progress.update(steps, description=name)
+            progress.advance(steps)
+
+        results = run_pipeline(config, start, end, instance=_instance(), on_step=step)
+        progress.update(steps, completed=progress.tasks[steps].total, description="done")
+    if not all(r.success for r in results):
+        console.print("[red]a run failed; see the log above[/red]")
+        raise typer.Exit(1)
+    for p in sorted(cfg.reports_dir.glob("*/report.pdf")):
+        typer.echo(f"report: {p}")
+
+
+def _instance():
+    import dagster as dg
+
+    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="folder for the demo fleet")] = Path("demo-output"),
+    days: Annotated[int, typer.Option(min=1, max=60)] = 14,
+    seed: int = 7,
+) -> None:
+    """Generate a demo fleet's input files, run everything, print where the reports are."""
+    from pipeline.demo.fleet import generate_fleet
+
+    start = date(2026, 10, 1)
+    with console.status(f"generating a {days}-day demo fleet in {out}"):
+        config = generate_fleet(out, seed=seed, days=days, start=start, overwrite=True)
+    cfg = load_config(config)
+    shutil.rmtree(cfg.warehouse_path.parent, ignore_errors=True)
+    shutil.rmtree(cfg.reports_dir, ignore_errors=True)
+    _run(config, start, start + timedelta(days=days - 1))
+    typer.echo(f"config: {config}")
+
+
+@app.command()
+def run(
+    config: ConfigOpt = Path("wattprint.yaml"),
+    start: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
+    end: Annotated[str | None, typer.Option(help="last day (included), YYYY-MM-DD")] = None,
+) -> None:
+    """Ingest new files, compute the days [start, end] and write the months' reports."""
+    try:
+        s = date.fromisoformat(start) if start else None
+        e = date.fromisoformat(end) if end else None
+    except ValueError as err:
+        raise typer.BadParameter(f"dates must be YYYY-MM-DD: {err}") from err
+    if s and e and e < s:
+        raise typer.BadParameter(f"--end {e} is before --start {s}")
+    _run(config, s, e)
+
+
+@app.command()
+def report(
+    config: ConfigOpt = Path("wattprint.yaml"),
+    period: Annotated[str, typer.Option(help="month, YYYY-MM")] = ...,
+) -> None:
+    """Write the PDF, HTML and JSON report of one month from the warehouse."""
+    from pipeline import warehouse
+    from pipeline.reporting import month_bounds, report_period
+
+    cfg = _config_or_exit(config)
+    try:
+        first, last = month_bounds(period)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from e
+    with console.status(f"rendering {period}"), warehouse.connect(cfg.warehouse_path) as con:
+        try:
+            paths = report_period(con, cfg, first, last, period)
+        except LookupError as e:
+            console.print(f"[red]{e}[/red]")
+            raise typer.Exit(1) from e
+    for kind, p in paths.items():
+        typer.echo(f"{kind}: {p}")
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="files to check", exists=False)],
+    config: Annotated[Path | None, typer.Option("--config", "-c",
+                      help="for site time zones")] = None,
+    show: Annotated[int, typer.Option(help="problems to show per file")] = 5,
+) -> None:
+    """Detect each file's format and count accepted and quarantined rows; exit 1 if any file
+    cannot be read at all."""
+    from pipeline.readers import ReadContext, UnreadableFileError, read_file
+
+    ctx = ReadContext(_config_or_exit(config).timezone_for_path) if config else ReadContext()
+    table = Table("file", "format", "read", "accepted", "quarantined")
+    failed = False
+    out = Console()
+    for f in files:
+        try:
+            r = read_file(f, ctx)
+        except (UnreadableFileError, OSError) as e:
+            failed = True
+            table.add_row(str(f), "[red]unreadable[/red]", "-", "-", "-")
+            out.print(f"[red]{e}[/red]")
+            continue
+        table.add_row(str(f), r.format, str(r.rows_read), str(r.rows_accepted),
+                      str(r.rows_quarantined))
+        for p in r.problems[:show]:
+            out.print(f"{f}:{p.line}: {p.reason}", markup=False, highlight=False)
+    out.print(table)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ui(
+    config: ConfigOpt = Path("wattprint.yaml"),
+    port: int = 3000,
+    host: str = "127.0.0.1",
+) -> None:
+    """Start the Dagster UI on this config (instance kept in .dagster_home beside the config)."""
+    cfg = _config_or_exit(config)
+    home = cfg.base_dir / ".dagster_home"
+    home.mkdir(exist_ok=True)
+    env = {**os.environ, "WATTPRINT_CONFIG": str(config.resolve()), "DAGSTER_HOME": str(home)}
+    cmd = [sys.executable, "-m", "dagster", "dev", "-w", str(REPO / "workspace.yaml"),
+           "-h", host, "-p", str(port)]
+    raise typer.Exit(subprocess.call(cmd, cwd=REPO, env=env))
+
+
+if __name__ == "__main__":
+    app()
