@@ -17,8 +17,11 @@ from rich.table import Table
 
 from pipeline.config import ConfigError, load_config
 
-app = typer.Typer(help="Energy, carbon, water and cost disclosure for AI training and inference.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Energy, carbon, water and cost disclosure for AI training and inference.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 console = Console(stderr=True)
 REPO = Path(__file__).resolve().parents[1]
 
@@ -50,9 +53,14 @@ def _run(config: Path, start: date | None, end: date | None) -> None:
     from pipeline.orchestrate import months, run_pipeline
 
     cfg = _config_or_exit(config)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                  console=console) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
         from pipeline.ingest import landing_files
 
         files = landing_files(cfg.landing_dir)
@@ -63,8 +71,10 @@ def _run(config: Path, start: date | None, end: date | None) -> None:
             summary = ingest_landing(con, cfg, on_file=lambda f: progress.advance(task))
         bad = [f for f in summary.files if f.status == "unreadable" or f.rows_quarantined]
         for f in bad[:10]:
-            progress.console.print(f"[yellow]{f.path}: {f.status}, {f.rows_quarantined} rows "
-                                   f"quarantined {f.message}[/yellow]")
+            progress.console.print(
+                f"[yellow]{f.path}: {f.status}, {f.rows_quarantined} rows "
+                f"quarantined {f.message}[/yellow]"
+            )
         if start is None or end is None:
             lo, hi = _span_from_manifest(cfg)
             start, end = start or lo, end or hi
@@ -86,7 +96,11 @@ def _run(config: Path, start: date | None, end: date | None) -> None:
 def _instance():
     import dagster as dg
 
-    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    return (
+        dg.DagsterInstance.get()
+        if os.environ.get("DAGSTER_HOME")
+        else dg.DagsterInstance.ephemeral()
+    )
 
 
 @app.command()
@@ -152,8 +166,9 @@ def report(
 @app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="files to check", exists=False)],
-    config: Annotated[Path | None, typer.Option("--config", "-c",
-                      help="for site time zones")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="for site time zones")
+    ] = None,
     show: Annotated[int, typer.Option(help="problems to show per file")] = 5,
 ) -> None:
     """Detect each file's format and count accepted and quarantined rows; exit 1 if any file
@@ -172,8 +187,9 @@ def validate(
             table.add_row(str(f), "[red]unreadable[/red]", "-", "-", "-")
             out.print(f"[red]{e}[/red]")
             continue
-        table.add_row(str(f), r.format, str(r.rows_read), str(r.rows_accepted),
-                      str(r.rows_quarantined))
+        table.add_row(
+            str(f), r.format, str(r.rows_read), str(r.rows_accepted), str(r.rows_quarantined)
+        )
         for p in r.problems[:show]:
             out.print(f"{f}:{p.line}: {p.reason}", markup=False, highlight=False)
     out.print(table)
@@ -192,8 +208,18 @@ def ui(
     home = cfg.base_dir / ".dagster_home"
     home.mkdir(exist_ok=True)
     env = {**os.environ, "WATTPRINT_CONFIG": str(config.resolve()), "DAGSTER_HOME": str(home)}
-    cmd = [sys.executable, "-m", "dagster", "dev", "-w", str(REPO / "workspace.yaml"),
-           "-h", host, "-p", str(port)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "dev",
+        "-w",
+        str(REPO / "workspace.yaml"),
+        "-h",
+        host,
+        "-p",
+        str(port),
+    ]
     raise typer.Exit(subprocess.call(cmd, cwd=REPO, env=env))
 
 

@@ -20,7 +20,13 @@ from pipeline.config import Config
 from pipeline.readers import ReadContext, UnreadableFileError, read_file
 from pipeline.warehouse import insert_frame, run, transaction
 
-RAW_TABLES = ("raw_gpu_samples", "raw_slurm_jobs", "raw_serving", "raw_billing", "raw_grid_intensity")
+RAW_TABLES = (
+    "raw_gpu_samples",
+    "raw_slurm_jobs",
+    "raw_serving",
+    "raw_billing",
+    "raw_grid_intensity",
+)
 TIME_COLUMNS = {
     "raw_gpu_samples": "ts_utc",
     "raw_slurm_jobs": "start_utc",
@@ -116,10 +122,22 @@ def ingest_file(
     except UnreadableFileError as e:
         q = pl.DataFrame(
             {"source_path": [rel], "line": [0], "reason": [str(e)], "raw_text": [None]},
-            schema={"source_path": pl.String, "line": pl.Int64, "reason": pl.String, "raw_text": pl.String},
+            schema={
+                "source_path": pl.String,
+                "line": pl.Int64,
+                "reason": pl.String,
+                "raw_text": pl.String,
+            },
         )
-        manifest |= {"format": "unreadable", "target_table": "", "rows_read": 0,
-                     "rows_accepted": 0, "rows_quarantined": 0, "min_ts_utc": None, "max_ts_utc": None}
+        manifest |= {
+            "format": "unreadable",
+            "target_table": "",
+            "rows_read": 0,
+            "rows_accepted": 0,
+            "rows_quarantined": 0,
+            "min_ts_utc": None,
+            "max_ts_utc": None,
+        }
         _replace_file_rows(con, rel, manifest, None, None, q)
         return FileOutcome(rel, "unreadable", "unreadable", message=str(e))
     ts = result.frame.get_column(TIME_COLUMNS[result.table]) if result.frame.height else None
@@ -135,8 +153,13 @@ def ingest_file(
     _replace_file_rows(con, rel, manifest, result.frame, result.table, result.quarantine_frame())
     first = f"; first problem {result.problems[0]}" if result.problems else ""
     return FileOutcome(
-        rel, result.format, "ingested", result.rows_read, result.rows_accepted,
-        result.rows_quarantined, message=first,
+        rel,
+        result.format,
+        "ingested",
+        result.rows_read,
+        result.rows_accepted,
+        result.rows_quarantined,
+        message=first,
     )
 
 

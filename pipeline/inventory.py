@@ -52,7 +52,11 @@ def pue_month_frame(cfg: Config) -> pl.DataFrame:
 
 def load_inventory(con: duckdb.DuckDBPyConnection, cfg: Config) -> dict[str, int]:
     """Replace the inventory tables with the config's content, in one transaction."""
-    frames = {"hosts": host_frame(cfg), "sites": site_frame(cfg), "site_pue_months": pue_month_frame(cfg)}
+    frames = {
+        "hosts": host_frame(cfg),
+        "sites": site_frame(cfg),
+        "site_pue_months": pue_month_frame(cfg),
+    }
     with transaction(con):
         for table, df in frames.items():
             run(con, f"delete_{table}")

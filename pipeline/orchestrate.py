@@ -6,12 +6,16 @@ window in one go); the report runs once per month the range touches.
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
+
+from pipeline import settings
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 DATA_ASSETS = [
@@ -23,27 +27,24 @@ DATA_ASSETS = [
 ]
 
 
+# modules whose definitions read the config at import (partition start dates)
+_CONFIG_BOUND = (
+    "pipeline.defs.partitions",
+    "pipeline.defs.energy.assets",
+    "pipeline.defs.report.assets",
+)
+
+
 def load_defs(config: Path) -> dg.Definitions:
-    """The definitions for this config (partitions start at its start_date)."""
+    """The definitions for this config. Dagster partitions are fixed at import, so modules bound
+    to a previous config in this process are reloaded (tests run several configs in one process)."""
     os.environ["WATTPRINT_CONFIG"] = str(Path(config).resolve())
+    settings._load.cache_clear()
+    for name in _CONFIG_BOUND:
+        if name in sys.modules:
+            importlib.reload(sys.modules[name])
     from pipeline.definitions import defs
-    from pipeline.settings import _load
 
-    _load.cache_clear()
-    import importlib
-
-    import pipeline.defs.partitions as partitions
-
-    importlib.reload(partitions)
-    for mod in (
-        "pipeline.defs.energy.assets",
-        "pipeline.defs.report.assets",
-        "pipeline.defs.resources",
-    ):
-        import sys
-
-        if mod in sys.modules:
-            importlib.reload(sys.modules[mod])
     return defs()
 
 

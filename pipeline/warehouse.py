@@ -88,9 +88,7 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -
     return df.height
 
 
-def replace_window(
-    con: duckdb.DuckDBPyConnection, table: str, params: Mapping[str, Any]
-) -> int:
+def replace_window(con: duckdb.DuckDBPyConnection, table: str, params: Mapping[str, Any]) -> int:
     """Recompute one table's rows for a window: `delete_<table>_window` then `insert_<table>`,
     in one transaction, so a rerun gives the same rows and a failure leaves the old ones."""
     window = {"start": params["start"], "end": params["end"]}

@@ -27,4 +27,6 @@ class WattprintResource(dg.ConfigurableResource):
 
 @dg.definitions
 def resources() -> dg.Definitions:
-    return dg.Definitions(resources={"wattprint": WattprintResource(config_path=str(config_path()))})
+    return dg.Definitions(
+        resources={"wattprint": WattprintResource(config_path=str(config_path()))}
+    )

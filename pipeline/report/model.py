@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-_Date = date  # a field below is named `date`
-
 from pydantic import BaseModel, ConfigDict, Field
+
+_Date = date  # a field below is named `date`
 
 
 class _M(BaseModel):

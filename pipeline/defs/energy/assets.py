@@ -1,6 +1,5 @@
 """Daily-partitioned method assets: energy pieces, allocations, attribution, footprint, summary."""
 
-
 import dagster as dg
 
 from pipeline.defs.partitions import daily, window
@@ -15,13 +14,19 @@ from pipeline.method.energy import (
 )
 from pipeline.warehouse import one
 
-_common = {"kinds": {"duckdb"}, "group_name": "method", "partitions_def": daily,
-           "backfill_policy": dg.BackfillPolicy.single_run()}
+_common = {
+    "kinds": {"duckdb"},
+    "group_name": "method",
+    "partitions_def": daily,
+    "backfill_policy": dg.BackfillPolicy.single_run(),
+}
 
 
 @dg.asset(deps=["landing_files", "inventory"], **_common)
-def gpu_energy_intervals(context: dg.AssetExecutionContext, wattprint: WattprintResource) -> dg.MaterializeResult:
-    """GPU power samples integrated into energy pieces (Wh) cut at hour boundaries; gaps estimated."""
+def gpu_energy_intervals(
+    context: dg.AssetExecutionContext, wattprint: WattprintResource
+) -> dg.MaterializeResult:
+    """GPU power samples integrated into energy pieces (Wh), cut at hours; gaps estimated."""
     start, end = window(context)
     with wattprint.connect() as con:
         n = build_gpu_energy_intervals(con, wattprint.config(), start, end)
@@ -29,7 +34,9 @@ def gpu_energy_intervals(context: dg.AssetExecutionContext, wattprint: Wattprint
 
 
 @dg.asset(deps=["landing_files", "inventory"], **_common)
-def job_allocations(context: dg.AssetExecutionContext, wattprint: WattprintResource) -> dg.MaterializeResult:
+def job_allocations(
+    context: dg.AssetExecutionContext, wattprint: WattprintResource
+) -> dg.MaterializeResult:
     """Slurm jobs per host and day with phase, model and team from tags or the config's rules."""
     start, end = window(context)
     with wattprint.connect() as con:
@@ -39,7 +46,9 @@ def job_allocations(context: dg.AssetExecutionContext, wattprint: WattprintResou
 
 @dg.asset(
     deps=[gpu_energy_intervals, job_allocations],
-    check_specs=[dg.AssetCheckSpec("energy_conserved", asset="gpu_energy_attributed", blocking=True)],
+    check_specs=[
+        dg.AssetCheckSpec("energy_conserved", asset="gpu_energy_attributed", blocking=True)
+    ],
     **_common,
 )
 def gpu_energy_attributed(context: dg.AssetExecutionContext, wattprint: WattprintResource):
@@ -50,15 +59,21 @@ def gpu_energy_attributed(context: dg.AssetExecutionContext, wattprint: Wattprin
         result = checks.energy_conservation(con, start, end)
     yield dg.MaterializeResult(metadata={"dagster/row_count": n})
     yield dg.AssetCheckResult(
-        check_name="energy_conserved", passed=result.passed,
-        metadata={"gpu_hours_checked": result.checked, "worst_abs_diff_wh": result.worst_abs_diff_wh,
-                  "failing_gpu_hours": result.failing},
+        check_name="energy_conserved",
+        passed=result.passed,
+        metadata={
+            "gpu_hours_checked": result.checked,
+            "worst_abs_diff_wh": result.worst_abs_diff_wh,
+            "failing_gpu_hours": result.failing,
+        },
     )
 
 
 @dg.asset(deps=[gpu_energy_attributed, "landing_files"], **_common)
-def footprint_hourly(context: dg.AssetExecutionContext, wattprint: WattprintResource) -> dg.MaterializeResult:
-    """Facility energy (PUE), location- and market-based carbon, water and embodied per hour × job."""
+def footprint_hourly(
+    context: dg.AssetExecutionContext, wattprint: WattprintResource
+) -> dg.MaterializeResult:
+    """Facility energy (PUE), carbon (location, market), water and embodied per hour × job."""
     start, end = window(context)
     with wattprint.connect() as con:
         n = build_footprint_hourly(con, start, end)
@@ -66,10 +81,14 @@ def footprint_hourly(context: dg.AssetExecutionContext, wattprint: WattprintReso
 
 
 @dg.asset(deps=[footprint_hourly, job_allocations], **_common)
-def daily_summary(context: dg.AssetExecutionContext, wattprint: WattprintResource) -> dg.MaterializeResult:
+def daily_summary(
+    context: dg.AssetExecutionContext, wattprint: WattprintResource
+) -> dg.MaterializeResult:
     """Daily footprint by site, phase, model and team (idle as its own phase)."""
     start, end = window(context)
     with wattprint.connect() as con:
         n = build_daily_summary(con, start, end)
         kwh = one(con, "select_window_facility_kwh", {"start": start, "end": end})[0]
-    return dg.MaterializeResult(metadata={"dagster/row_count": n, "facility_energy_kwh": float(kwh)})
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": n, "facility_energy_kwh": float(kwh)}
+    )

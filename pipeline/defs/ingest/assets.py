@@ -1,6 +1,5 @@
 """Landing files and inventory into DuckDB."""
 
-
 import dagster as dg
 
 from pipeline.defs.resources import WattprintResource
@@ -9,28 +8,41 @@ from pipeline.inventory import load_inventory
 
 
 @dg.asset(kinds={"duckdb"}, group_name="ingest")
-def inventory(context: dg.AssetExecutionContext, wattprint: WattprintResource) -> dg.MaterializeResult:
+def inventory(
+    context: dg.AssetExecutionContext, wattprint: WattprintResource
+) -> dg.MaterializeResult:
     """Sites, hosts and GPU models from the config file, as tables the method joins against."""
     cfg = wattprint.config()
     with wattprint.connect() as con:
         counts = load_inventory(con, cfg)
     return dg.MaterializeResult(
-        metadata={"dagster/row_count": counts["hosts"], "sites": counts["sites"],
-                  "config_sha256": cfg.config_sha256}
+        metadata={
+            "dagster/row_count": counts["hosts"],
+            "sites": counts["sites"],
+            "config_sha256": cfg.config_sha256,
+        }
     )
 
 
 @dg.asset(kinds={"duckdb"}, group_name="ingest")
-def landing_files(context: dg.AssetExecutionContext, wattprint: WattprintResource) -> dg.MaterializeResult:
+def landing_files(
+    context: dg.AssetExecutionContext, wattprint: WattprintResource
+) -> dg.MaterializeResult:
     """Every landing file read into its raw table; bad rows quarantined; unchanged files skipped."""
     cfg = wattprint.config()
     with wattprint.connect() as con:
-        summary = ingest_landing(con, cfg, on_file=lambda f: context.log.info(
-            f"{f.path}: {f.status} {f.format} accepted {f.rows_accepted} "
-            f"quarantined {f.rows_quarantined} {f.message}"))
+        summary = ingest_landing(
+            con,
+            cfg,
+            on_file=lambda f: context.log.info(
+                f"{f.path}: {f.status} {f.format} accepted {f.rows_accepted} "
+                f"quarantined {f.rows_quarantined} {f.message}"
+            ),
+        )
     table = "\n".join(
         f"| {f.path} | {f.format} | {f.status} | {f.rows_accepted} | {f.rows_quarantined} |"
-        for f in summary.files if f.status != "unchanged"
+        for f in summary.files
+        if f.status != "unchanged"
     )
     return dg.MaterializeResult(
         metadata={
@@ -42,6 +54,7 @@ def landing_files(context: dg.AssetExecutionContext, wattprint: WattprintResourc
             "rows_quarantined": summary.rows_quarantined,
             "changed_files": dg.MetadataValue.md(
                 "| file | format | status | accepted | quarantined |\n|---|---|---|---|---|\n"
-                + table),
+                + table
+            ),
         }
     )
