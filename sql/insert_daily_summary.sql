@@ -12,14 +12,14 @@ SELECT
     coalesce(j.model, '') AS model,
     coalesce(j.team, '') AS team,
     count(DISTINCT f.job_key) AS jobs,
-    sum(f.gpu_hours) AS gpu_hours,
-    sum(f.it_energy_kwh) AS it_energy_kwh,
-    sum(f.measured_kwh) AS measured_kwh,
-    sum(f.facility_energy_kwh) AS facility_energy_kwh,
-    sum(f.co2e_kg_location) AS co2e_kg_location,
-    sum(f.co2e_kg_market) AS co2e_kg_market,
-    sum(f.water_l) AS water_l,
-    sum(f.embodied_kg) AS embodied_kg
+    sum(f.gpu_hours ORDER BY f.hour_utc, f.job_key) AS gpu_hours,
+    sum(f.it_energy_kwh ORDER BY f.hour_utc, f.job_key) AS it_energy_kwh,
+    sum(f.measured_kwh ORDER BY f.hour_utc, f.job_key) AS measured_kwh,
+    sum(f.facility_energy_kwh ORDER BY f.hour_utc, f.job_key) AS facility_energy_kwh,
+    sum(f.co2e_kg_location ORDER BY f.hour_utc, f.job_key) AS co2e_kg_location,
+    sum(f.co2e_kg_market ORDER BY f.hour_utc, f.job_key) AS co2e_kg_market,
+    sum(f.water_l ORDER BY f.hour_utc, f.job_key) AS water_l,
+    sum(f.embodied_kg ORDER BY f.hour_utc, f.job_key) AS embodied_kg
 FROM footprint_hourly AS f
 LEFT JOIN jobs AS j USING (job_key)
 WHERE f.hour_utc >= $start AND f.hour_utc < $end

@@ -1,14 +1,16 @@
 -- Facility energy (IT × PUE of the site and UTC month), location-based carbon from the zone's
 -- hourly intensity (falling back to the zone's monthly mean, then the configured annual factor),
 -- market-based carbon, on-site water (IT × WUE) and embodied carbon per GPU-hour held.
+-- Sums are ordered so a rerun gives identical bits.
 INSERT INTO footprint_hourly
 WITH attributed AS (
     SELECT
         a.hour_utc, a.site, a.job_key,
-        sum(a.gpu_s) / 3600.0 AS gpu_hours,
-        sum(a.energy_wh) / 1000.0 AS it_energy_kwh,
-        sum(a.measured_wh) / 1000.0 AS measured_kwh,
-        sum(a.gpu_s / 3600.0 * h.embodied_kg_per_gpu_hour) AS embodied_kg
+        sum(a.gpu_s ORDER BY a.host, a.gpu_index) / 3600.0 AS gpu_hours,
+        sum(a.energy_wh ORDER BY a.host, a.gpu_index) / 1000.0 AS it_energy_kwh,
+        sum(a.measured_wh ORDER BY a.host, a.gpu_index) / 1000.0 AS measured_kwh,
+        sum(a.gpu_s / 3600.0 * h.embodied_kg_per_gpu_hour ORDER BY a.host, a.gpu_index)
+            AS embodied_kg
     FROM gpu_energy_attributed AS a
     JOIN hosts AS h USING (host)
     WHERE a.hour_utc >= $start AND a.hour_utc < $end
@@ -16,14 +18,14 @@ WITH attributed AS (
 ),
 grid_hourly AS (
     SELECT zone, date_trunc('hour', datetime_utc) AS hour_utc,
-           avg(gco2e_per_kwh_direct) AS gco2e_per_kwh
+           avg(gco2e_per_kwh_direct ORDER BY datetime_utc, source_path) AS gco2e_per_kwh
     FROM raw_grid_intensity
     WHERE datetime_utc >= $start AND datetime_utc < $end AND gco2e_per_kwh_direct IS NOT NULL
     GROUP BY ALL
 ),
 grid_monthly AS (
     SELECT zone, date_trunc('month', datetime_utc) AS month_utc,
-           avg(gco2e_per_kwh_direct) AS gco2e_per_kwh
+           avg(gco2e_per_kwh_direct ORDER BY datetime_utc, source_path) AS gco2e_per_kwh
     FROM raw_grid_intensity
     WHERE datetime_utc >= date_trunc('month', $start::TIMESTAMP)
       AND datetime_utc < date_trunc('month', $end::TIMESTAMP) + INTERVAL 1 MONTH

@@ -2,7 +2,8 @@
 -- at job boundaries (power is linear across a piece). Without GPU indices in the allocation, a job
 -- with g of a host's G GPUs takes g/G of every GPU's energy on the host; if jobs claim more than G
 -- GPUs at once the shares are scaled to fit, so a GPU is never attributed more than its energy.
--- What no job holds is idle (job_key NULL).
+-- What no job holds is idle (job_key NULL). Sums are ordered so reruns give identical bits
+-- whatever the window size or thread count.
 INSERT INTO gpu_energy_attributed
 WITH pieces AS (
     SELECT *, epoch(end_utc - start_utc) AS dur_s
@@ -42,8 +43,8 @@ idle_energy AS (
     SELECT
         p.hour_utc, p.site, p.host, p.gpu_index, p.start_utc AS piece_start, p.source,
         NULL::VARCHAR AS job_key,
-        p.energy_wh - coalesce(sum(j.energy_wh), 0.0) AS energy_wh,
-        p.dur_s - coalesce(sum(j.gpu_s), 0.0) AS gpu_s
+        p.energy_wh - coalesce(sum(j.energy_wh ORDER BY j.job_key), 0.0) AS energy_wh,
+        p.dur_s - coalesce(sum(j.gpu_s ORDER BY j.job_key), 0.0) AS gpu_s
     FROM pieces AS p
     LEFT JOIN job_energy AS j
       ON j.host = p.host AND j.gpu_index = p.gpu_index AND j.piece_start = p.start_utc
@@ -56,8 +57,9 @@ parts AS (
 )
 SELECT
     hour_utc, site, host, gpu_index, job_key,
-    sum(energy_wh) AS energy_wh,
-    sum(gpu_s) AS gpu_s,
-    coalesce(sum(energy_wh) FILTER (WHERE source = 'samples'), 0.0) AS measured_wh
+    sum(energy_wh ORDER BY piece_start) AS energy_wh,
+    sum(gpu_s ORDER BY piece_start) AS gpu_s,
+    coalesce(sum(energy_wh ORDER BY piece_start) FILTER (WHERE source = 'samples'), 0.0)
+        AS measured_wh
 FROM parts
 GROUP BY hour_utc, site, host, gpu_index, job_key;

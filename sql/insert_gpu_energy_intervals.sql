@@ -2,18 +2,32 @@
 -- Two samples further apart than $max_gap_s are a gap: its power is estimated (power model at the
 -- mean utilisation of the bounding samples, else their mean power) and the piece is 'estimated'.
 -- A sample with no power but a utilisation is priced by the power model (idle + (TDP-idle) × util).
--- Samples are read $max_gap_s beyond each edge so intervals crossing the edge are kept, then cut.
+-- Per GPU, the last sample before $start and the first at or after $end are read too, so an
+-- interval crossing an edge is kept, then cut there. (A gap is longer than $max_gap_s, so reading
+-- only $max_gap_s beyond the edges would drop a gap crossing midnight from both daily windows.)
 INSERT INTO gpu_energy_intervals
-WITH samples AS (
+WITH readable AS (
+    SELECT source_path, line, host, gpu_index, ts_utc, power_w, util_pct
+    FROM raw_gpu_samples
+    WHERE power_w IS NOT NULL OR util_pct IS NOT NULL
+),
+edges AS (
+    SELECT
+        host, gpu_index,
+        coalesce(max(ts_utc) FILTER (WHERE ts_utc < $start), $start) AS read_from,
+        coalesce(min(ts_utc) FILTER (WHERE ts_utc >= $end), $end) AS read_to
+    FROM readable
+    GROUP BY host, gpu_index
+),
+samples AS (
     SELECT
         s.host, s.gpu_index, s.ts_utc, h.site, h.idle_w, h.tdp_w, s.util_pct,
         coalesce(s.power_w, h.idle_w + (h.tdp_w - h.idle_w) * s.util_pct / 100.0) AS power_w,
         s.power_w IS NULL AS power_estimated
-    FROM raw_gpu_samples AS s
-    JOIN hosts AS h USING (host)
-    WHERE s.ts_utc >= $start - to_seconds($max_gap_s)
-      AND s.ts_utc < $end + to_seconds($max_gap_s)
-      AND (s.power_w IS NOT NULL OR s.util_pct IS NOT NULL)
+    FROM readable AS s
+    JOIN edges AS e ON e.host = s.host AND e.gpu_index = s.gpu_index
+    JOIN hosts AS h ON h.host = s.host
+    WHERE s.ts_utc >= e.read_from AND s.ts_utc <= e.read_to
     -- the same sample read from two overlapping files counts once
     QUALIFY row_number() OVER (
         PARTITION BY s.host, s.gpu_index, s.ts_utc ORDER BY s.source_path, s.line) = 1
