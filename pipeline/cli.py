@@ -185,13 +185,13 @@ def validate(
         except (UnreadableFileError, OSError) as e:
             failed = True
             table.add_row(str(f), "[red]unreadable[/red]", "-", "-", "-")
-            out.print(f"[red]{e}[/red]")
+            typer.echo(str(e), err=False)
             continue
         table.add_row(
             str(f), r.format, str(r.rows_read), str(r.rows_accepted), str(r.rows_quarantined)
         )
         for p in r.problems[:show]:
-            out.print(f"{f}:{p.line}: {p.reason}", markup=False, highlight=False)
+            typer.echo(f"{f}:{p.line}: {p.reason}")
     out.print(table)
     if failed:
         raise typer.Exit(1)

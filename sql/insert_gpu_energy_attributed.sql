@@ -2,8 +2,9 @@
 -- at job boundaries (power is linear across a piece). Without GPU indices in the allocation, a job
 -- with g of a host's G GPUs takes g/G of every GPU's energy on the host; if jobs claim more than G
 -- GPUs at once the shares are scaled to fit, so a GPU is never attributed more than its energy.
--- What no job holds is idle (job_key NULL). Sums are ordered so reruns give identical bits
--- whatever the window size or thread count.
+-- "At once" is per segment: every job start or end inside a piece cuts it, so a job ending inside
+-- a piece and another starting later in it are not scaled against each other.
+-- What no job holds is idle (job_key NULL).
 INSERT INTO gpu_energy_attributed
 WITH pieces AS (
     SELECT *, epoch(end_utc - start_utc) AS dur_s
@@ -12,25 +13,48 @@ WITH pieces AS (
 ),
 matched AS (
     SELECT
-        p.hour_utc, p.site, p.host, p.gpu_index, p.start_utc AS piece_start, p.source,
-        p.dur_s, p.start_power_w AS p0, p.end_power_w AS p1,
-        a.job_key, a.gpus_on_host, h.gpus AS host_gpus,
+        p.host, p.gpu_index, p.start_utc AS piece_start, a.job_key, a.gpus_on_host,
         greatest(p.start_utc, a.start_utc) AS c,
-        least(p.end_utc, a.end_utc) AS d,
-        sum(a.gpus_on_host) OVER (PARTITION BY p.host, p.gpu_index, p.start_utc) AS claimed_gpus
+        least(p.end_utc, a.end_utc) AS d
     FROM pieces AS p
     JOIN job_allocations AS a
       ON a.host = p.host AND a.start_utc < p.end_utc AND a.end_utc > p.start_utc
+),
+cuts AS (
+    SELECT host, gpu_index, piece_start, c AS t FROM matched
+    UNION
+    SELECT host, gpu_index, piece_start, d AS t FROM matched
+),
+segments AS (
+    SELECT
+        host, gpu_index, piece_start, t AS s0,
+        lead(t) OVER (PARTITION BY host, gpu_index, piece_start ORDER BY t) AS s1
+    FROM cuts
+),
+held AS (
+    SELECT
+        p.hour_utc, p.site, p.host, p.gpu_index, p.start_utc AS piece_start, p.source,
+        p.dur_s, p.start_power_w AS p0, p.end_power_w AS p1,
+        m.job_key, m.gpus_on_host, h.gpus AS host_gpus, s.s0, s.s1,
+        sum(m.gpus_on_host) OVER (PARTITION BY p.host, p.gpu_index, p.start_utc, s.s0)
+            AS claimed_gpus
+    FROM segments AS s
+    JOIN matched AS m
+      ON m.host = s.host AND m.gpu_index = s.gpu_index AND m.piece_start = s.piece_start
+     AND m.c <= s.s0 AND m.d >= s.s1
+    JOIN pieces AS p
+      ON p.host = s.host AND p.gpu_index = s.gpu_index AND p.start_utc = s.piece_start
     JOIN hosts AS h ON h.host = p.host
+    WHERE s.s1 IS NOT NULL
 ),
 job_parts AS (
     SELECT
         hour_utc, site, host, gpu_index, piece_start, source, job_key,
         gpus_on_host / greatest(host_gpus, claimed_gpus) AS share,
-        epoch(d - c) AS held_s,
-        p0 + (p1 - p0) * epoch(c - piece_start) / dur_s AS pc,
-        p0 + (p1 - p0) * epoch(d - piece_start) / dur_s AS pd
-    FROM matched
+        epoch(s1 - s0) AS held_s,
+        p0 + (p1 - p0) * epoch(s0 - piece_start) / dur_s AS pc,
+        p0 + (p1 - p0) * epoch(s1 - piece_start) / dur_s AS pd
+    FROM held
 ),
 job_energy AS (
     SELECT
