@@ -23,8 +23,11 @@ HEADER = "timestamp, index, uuid, name, power.draw [W], utilization.gpu [%], mem
 
 
 def _smi_lines(n: int) -> list[str]:
-    return [f"2026/10/01 00:{i:02d}:00.000, 0, GPU-0, NVIDIA H100 80GB HBM3, {300 + i}.5 W, 50 %, "
-            "1000 MiB" for i in range(n)]
+    return [
+        f"2026/10/01 00:{i:02d}:00.000, 0, GPU-0, NVIDIA H100 80GB HBM3, {300 + i}.5 W, 50 %, "
+        "1000 MiB"
+        for i in range(n)
+    ]
 
 
 @pytest.fixture()
@@ -76,29 +79,46 @@ def test_ingest_keeps_good_rows_and_quarantines_bad_ones(fleet):
         extra = by_path["telemetry/sto-h100-001/extra.csv"]
         assert (extra.rows_read, extra.rows_accepted, extra.rows_quarantined) == (7, 5, 2)
         assert by_path["notes.txt"].status == "unreadable"
-        q = con.execute("SELECT line, reason FROM quarantine WHERE source_path = ? ORDER BY line",
-                        ["telemetry/sto-h100-001/extra.csv"]).fetchall()
+        q = con.execute(
+            "SELECT line, reason FROM quarantine WHERE source_path = ? ORDER BY line",
+            ["telemetry/sto-h100-001/extra.csv"],
+        ).fetchall()
         assert [line for line, _ in q] == [4, 8]
         assert "power.draw" in q[0][1]
-        assert con.execute("SELECT line, reason FROM quarantine WHERE source_path = 'notes.txt'"
-                           ).fetchall()[0][0] == 0
+        assert (
+            con.execute(
+                "SELECT line, reason FROM quarantine WHERE source_path = 'notes.txt'"
+            ).fetchall()[0][0]
+            == 0
+        )
         # identity per file in the manifest, and the good rows landed
-        bad = con.execute("SELECT count(*) FROM ingest_manifest "
-                          "WHERE rows_read <> rows_accepted + rows_quarantined").fetchall()[0][0]
+        bad = con.execute(
+            "SELECT count(*) FROM ingest_manifest "
+            "WHERE rows_read <> rows_accepted + rows_quarantined"
+        ).fetchall()[0][0]
         assert bad == 0
-        landed = con.execute("SELECT count(*) FROM raw_gpu_samples WHERE source_path = ?",
-                             ["telemetry/sto-h100-001/extra.csv"]).fetchall()[0][0]
+        landed = con.execute(
+            "SELECT count(*) FROM raw_gpu_samples WHERE source_path = ?",
+            ["telemetry/sto-h100-001/extra.csv"],
+        ).fetchall()[0][0]
         assert landed == 5
         # re-ingesting unchanged files is a no-op; a changed file replaces its rows
         assert ingest_landing(con, cfg).count("ingested") == 0
         (bad_dir / "extra.csv").write_text("\n".join([HEADER, *_smi_lines(3)]) + "\n")
         again = ingest_landing(con, cfg)
         assert again.count("ingested") == 1
-        landed = con.execute("SELECT count(*) FROM raw_gpu_samples WHERE source_path = ?",
-                             ["telemetry/sto-h100-001/extra.csv"]).fetchall()[0][0]
+        landed = con.execute(
+            "SELECT count(*) FROM raw_gpu_samples WHERE source_path = ?",
+            ["telemetry/sto-h100-001/extra.csv"],
+        ).fetchall()[0][0]
         assert landed == 3
-        assert con.execute("SELECT count(*) FROM quarantine WHERE source_path = ?",
-                           ["telemetry/sto-h100-001/extra.csv"]).fetchall()[0][0] == 0
+        assert (
+            con.execute(
+                "SELECT count(*) FROM quarantine WHERE source_path = ?",
+                ["telemetry/sto-h100-001/extra.csv"],
+            ).fetchall()[0][0]
+            == 0
+        )
 
 
 def test_config_errors_name_the_file_and_key(tmp_path, fleet):
@@ -114,8 +134,9 @@ def test_config_errors_name_the_file_and_key(tmp_path, fleet):
 
 
 def test_run_then_report_command(fleet, tmp_path):
-    result = runner.invoke(app, ["run", "--config", str(fleet), "--start", "2026-10-01",
-                                 "--end", "2026-10-01"])
+    result = runner.invoke(
+        app, ["run", "--config", str(fleet), "--start", "2026-10-01", "--end", "2026-10-01"]
+    )
     assert result.exit_code == 0, result.output
     cfg = load_config(fleet)
     shutil.rmtree(cfg.reports_dir)

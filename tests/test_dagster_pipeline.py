@@ -31,7 +31,9 @@ def _snapshot(path) -> dict[str, list[tuple]]:
     con = duckdb.connect(str(path), read_only=True)
     try:
         # ORDER BY names only (identifiers fixed in this test), no values
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY {k}").fetchall() for t, k in TABLES.items()}
+        return {
+            t: con.execute(f"SELECT * FROM {t} ORDER BY {k}").fetchall() for t, k in TABLES.items()
+        }
     finally:
         con.close()
 
@@ -41,7 +43,9 @@ def test_definitions_load_with_lineage_and_checks(small_fleet):
     keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
     assert keys == {"inventory", "landing_files", *DATA_ASSETS, "disclosure_report"}
     graph = defs.resolve_asset_graph()
-    assert dg.AssetKey("landing_files") in graph.get(dg.AssetKey("gpu_energy_intervals")).parent_keys
+    assert (
+        dg.AssetKey("landing_files") in graph.get(dg.AssetKey("gpu_energy_intervals")).parent_keys
+    )
     assert dg.AssetKey("daily_summary") in graph.get(dg.AssetKey("disclosure_report")).parent_keys
     checks = {c.name for c in graph.get(dg.AssetKey("gpu_energy_attributed")).check_keys}
     assert "energy_conserved" in checks
@@ -79,7 +83,9 @@ def test_one_day_partition_rerun_leaves_other_days_alone(small_fleet):
     before = _snapshot(cfg.warehouse_path)
     job = load_defs(small_fleet).resolve_implicit_global_asset_job_def()
     result = job.execute_in_process(
-        instance=instance, partition_key="2026-10-02",
-        asset_selection=[dg.AssetKey(a) for a in DATA_ASSETS])
+        instance=instance,
+        partition_key="2026-10-02",
+        asset_selection=[dg.AssetKey(a) for a in DATA_ASSETS],
+    )
     assert result.success
     assert _snapshot(cfg.warehouse_path) == before

@@ -28,8 +28,15 @@ def test_disclosure_json_has_the_contract_keys(demo_run):
     d = demo_run.disclosure
     Disclosure.model_validate(d)
     assert d["period"]["start"] == "2026-10-01" and d["period"]["end"] == "2026-10-14"
-    for key in ("energy_kwh", "it_energy_kwh", "co2e_kg_location", "co2e_kg_market", "water_l",
-                "embodied_kg", "cost_usd"):
+    for key in (
+        "energy_kwh",
+        "it_energy_kwh",
+        "co2e_kg_location",
+        "co2e_kg_market",
+        "water_l",
+        "embodied_kg",
+        "cost_usd",
+    ):
         assert d["totals"][key] > 0, key
     assert {"training", "fine_tuning", "inference", "evaluation", "idle"} <= set(d["phases"])
     for phase in d["phases"].values():
@@ -60,9 +67,16 @@ def test_phase_totals_add_up_to_the_headline(demo_run):
 def test_pdf_headline_numbers_equal_the_json(demo_run):
     d = demo_run.disclosure
     text = _pdf_text(demo_run.reports / "report.pdf")
-    for key, unit in (("energy_kwh", "kWh"), ("it_energy_kwh", "kWh"), ("gpu_hours", ""),
-                      ("co2e_kg_location", "kg"), ("co2e_kg_market", "kg"), ("water_l", "L"),
-                      ("embodied_kg", "kg"), ("cost_usd", "")):
+    for key in (
+        "energy_kwh",
+        "it_energy_kwh",
+        "gpu_hours",
+        "co2e_kg_location",
+        "co2e_kg_market",
+        "water_l",
+        "embodied_kg",
+        "cost_usd",
+    ):
         assert fmt(d["totals"][key]) in text, (key, fmt(d["totals"][key]))
     for m in d["models"]:
         assert m["name"] in text
@@ -86,8 +100,10 @@ def test_energy_is_conserved_per_gpu_and_hour(demo_run):
     assert worst < TOLERANCE_WH
     total = con.execute("SELECT sum(energy_wh) FROM gpu_energy_intervals").fetchall()[0][0]
     jobs = con.execute(
-        "SELECT sum(energy_wh) FROM gpu_energy_attributed WHERE job_key IS NOT NULL").fetchall()[0][0]
+        "SELECT sum(energy_wh) FROM gpu_energy_attributed WHERE job_key IS NOT NULL"
+    ).fetchall()[0][0]
     idle = con.execute(
-        "SELECT sum(energy_wh) FROM gpu_energy_attributed WHERE job_key IS NULL").fetchall()[0][0]
+        "SELECT sum(energy_wh) FROM gpu_energy_attributed WHERE job_key IS NULL"
+    ).fetchall()[0][0]
     assert jobs + idle == pytest.approx(total, rel=1e-12)
     assert 0 < idle < total
