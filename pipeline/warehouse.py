@@ -92,9 +92,16 @@ def replace_window(con: duckdb.DuckDBPyConnection, table: str, params: Mapping[s
     """Recompute one table's rows for a window: `delete_<table>_window` then `insert_<table>`,
     in one transaction, so a rerun gives the same rows and a failure leaves the old ones."""
     window = {"start": params["start"], "end": params["end"]}
-    with transaction(con):
-        run(con, f"delete_{table}_window", window)
-        inserted = run(con, f"insert_{table}", params).fetchall()
+    # Sums in the SQL are ordered; one thread as well, because DuckDB's parallel operators can still
+    # feed equal-keyed float additions in varying order, and a rerun must give the same bits.
+    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    con.execute("SET threads = 1")
+    try:
+        with transaction(con):
+            run(con, f"delete_{table}_window", window)
+            inserted = run(con, f"insert_{table}", params).fetchall()
+    finally:
+        con.execute(f"SET threads = {threads}")
     return int(inserted[0][0]) if inserted else 0
 
 

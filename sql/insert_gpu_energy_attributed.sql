@@ -49,7 +49,7 @@ held AS (
 ),
 job_parts AS (
     SELECT
-        hour_utc, site, host, gpu_index, piece_start, source, job_key,
+        hour_utc, site, host, gpu_index, piece_start, source, job_key, s0,
         gpus_on_host / greatest(host_gpus, claimed_gpus) AS share,
         epoch(s1 - s0) AS held_s,
         p0 + (p1 - p0) * epoch(s0 - piece_start) / dur_s AS pc,
@@ -57,11 +57,13 @@ job_parts AS (
     FROM held
 ),
 job_energy AS (
+    -- one row per piece and job (its segments summed in time order, so reruns are bit-identical)
     SELECT
         hour_utc, site, host, gpu_index, piece_start, source, job_key,
-        share * held_s * (pc + pd) / 2.0 / 3600.0 AS energy_wh,
-        share * held_s AS gpu_s
+        sum(share * held_s * (pc + pd) / 2.0 / 3600.0 ORDER BY s0) AS energy_wh,
+        sum(share * held_s ORDER BY s0) AS gpu_s
     FROM job_parts
+    GROUP BY hour_utc, site, host, gpu_index, piece_start, source, job_key
 ),
 idle_energy AS (
     SELECT
