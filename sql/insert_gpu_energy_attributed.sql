@@ -13,12 +13,15 @@ WITH pieces AS (
 ),
 matched AS (
     SELECT
-        p.host, p.gpu_index, p.start_utc AS piece_start, a.job_key, a.gpus_on_host,
+        p.hour_utc, p.site, p.host, p.gpu_index, p.start_utc AS piece_start, p.source,
+        p.dur_s, p.start_power_w AS p0, p.end_power_w AS p1,
+        a.job_key, a.gpus_on_host, h.gpus AS host_gpus,
         greatest(p.start_utc, a.start_utc) AS c,
         least(p.end_utc, a.end_utc) AS d
     FROM pieces AS p
     JOIN job_allocations AS a
       ON a.host = p.host AND a.start_utc < p.end_utc AND a.end_utc > p.start_utc
+    JOIN hosts AS h ON h.host = p.host
 ),
 cuts AS (
     SELECT host, gpu_index, piece_start, c AS t FROM matched
@@ -30,22 +33,17 @@ segments AS (
         host, gpu_index, piece_start, t AS s0,
         lead(t) OVER (PARTITION BY host, gpu_index, piece_start ORDER BY t) AS s1
     FROM cuts
+    QUALIFY s1 IS NOT NULL
 ),
 held AS (
     SELECT
-        p.hour_utc, p.site, p.host, p.gpu_index, p.start_utc AS piece_start, p.source,
-        p.dur_s, p.start_power_w AS p0, p.end_power_w AS p1,
-        m.job_key, m.gpus_on_host, h.gpus AS host_gpus, s.s0, s.s1,
-        sum(m.gpus_on_host) OVER (PARTITION BY p.host, p.gpu_index, p.start_utc, s.s0)
+        m.*, s.s0, s.s1,
+        sum(m.gpus_on_host) OVER (PARTITION BY m.host, m.gpu_index, m.piece_start, s.s0)
             AS claimed_gpus
     FROM segments AS s
     JOIN matched AS m
       ON m.host = s.host AND m.gpu_index = s.gpu_index AND m.piece_start = s.piece_start
      AND m.c <= s.s0 AND m.d >= s.s1
-    JOIN pieces AS p
-      ON p.host = s.host AND p.gpu_index = s.gpu_index AND p.start_utc = s.piece_start
-    JOIN hosts AS h ON h.host = p.host
-    WHERE s.s1 IS NOT NULL
 ),
 job_parts AS (
     SELECT

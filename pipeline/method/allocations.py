@@ -12,8 +12,22 @@ from pipeline.method.phases import classify
 from pipeline.warehouse import frame, insert_frame, run, transaction
 
 COLUMNS = [
-    "day", "job_key", "job_id", "site", "host", "gpus_on_host", "start_utc", "end_utc",
-    "job_name", "user_name", "account", "partition", "state", "phase", "model", "team",
+    "day",
+    "job_key",
+    "job_id",
+    "site",
+    "host",
+    "gpus_on_host",
+    "start_utc",
+    "end_utc",
+    "job_name",
+    "user_name",
+    "account",
+    "partition",
+    "state",
+    "phase",
+    "model",
+    "team",
     "phase_rule",
 ]
 
@@ -29,8 +43,12 @@ def allocation_frame(
     """
     if jobs.height == 0:
         return pl.DataFrame(schema=_schema())
-    labels = [classify(r, cfg.phase_rules) for r in jobs.select(
-        "job_name", "account", "partition", "user_name", "comment").iter_rows(named=True)]
+    labels = [
+        classify(r, cfg.phase_rules)
+        for r in jobs.select("job_name", "account", "partition", "user_name", "comment").iter_rows(
+            named=True
+        )
+    ]
     jobs = jobs.with_columns(
         phase=pl.Series([c.phase for c in labels], dtype=pl.String),
         model=pl.Series([c.model for c in labels], dtype=pl.String),
@@ -54,7 +72,9 @@ def allocation_frame(
     )
     # the same job may sit in two sacct exports (once running, once finished): keep the row
     # with a known end, then the latest file
-    site_of_job = per_host.group_by("source_path", "line").agg(pl.col("site").min().alias("job_site"))
+    site_of_job = per_host.group_by("source_path", "line").agg(
+        pl.col("site").min().alias("job_site")
+    )
     per_host = per_host.join(site_of_job, on=["source_path", "line"]).with_columns(
         job_key=pl.col("job_site") + "/" + pl.col("job_id")
     )
@@ -82,8 +102,12 @@ def allocation_frame(
 
 def _schema() -> dict[str, pl.DataType]:
     s: dict[str, pl.DataType] = {c: pl.String() for c in COLUMNS}
-    s |= {"day": pl.Date(), "gpus_on_host": pl.Float64(), "start_utc": pl.Datetime("us"),
-          "end_utc": pl.Datetime("us")}
+    s |= {
+        "day": pl.Date(),
+        "gpus_on_host": pl.Float64(),
+        "start_utc": pl.Datetime("us"),
+        "end_utc": pl.Datetime("us"),
+    }
     return s
 
 

@@ -25,9 +25,15 @@ class ConservationResult:
 
 
 def energy_conservation(
-    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, tolerance_wh: float = TOLERANCE_WH
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    tolerance_wh: float = TOLERANCE_WH,
 ) -> ConservationResult:
     """Energy attributed to jobs + idle equals GPU energy, per GPU and hour."""
-    row = one(con, "select_energy_conservation",
-              {"start": start, "end": end, "tolerance_wh": tolerance_wh})
+    row = one(
+        con,
+        "select_energy_conservation",
+        {"start": start, "end": end, "tolerance_wh": tolerance_wh},
+    )
     return ConservationResult(int(row[0]), int(row[1]), float(row[2]))

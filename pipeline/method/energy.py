@@ -17,7 +17,9 @@ def build_gpu_energy_intervals(
     return replace_window(con, "gpu_energy_intervals", params)
 
 
-def build_gpu_energy_attributed(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> int:
+def build_gpu_energy_attributed(
+    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime
+) -> int:
     return replace_window(con, "gpu_energy_attributed", {"start": start, "end": end})
 
 
