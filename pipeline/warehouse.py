@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -69,22 +68,23 @@ def frame(
     return pl.from_arrow(con.sql(sql(name), params=params).to_arrow_table())  # type: ignore[return-value]
 
 
-_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
-
-
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> int:
-    """Append a polars frame to a table by column name (through Arrow, no Python rows)."""
-    if not _IDENT.match(table) or not all(_IDENT.match(c) for c in df.columns):
-        raise ValueError(f"refusing unsafe identifier in insert into {table!r}: {df.columns}")
-    if df.height == 0:
-        return 0
-    con.register("_incoming", df.to_arrow())
-    try:
-        cols = ", ".join(df.columns)
-        # identifiers are checked above; values travel as an Arrow relation, never as text
-        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
-    finally:
-        con.unregister("_incoming")
+    """Append a polars frame to a table by column name (through Arrow, no Python rows or SQL
+    text). Table columns the frame lacks are NULL; a column the table lacks is an error."""
+    columns = con.table(table).columns
+    unknown = sorted(set(df.columns) - set(columns))
+    if unknown:
+        raise ValueError(f"frame for {table} has columns the table lacks: {unknown}")
+    if df.height:
+        rel = con.from_arrow(df.to_arrow())
+        rel.select(
+            *(
+                duckdb.ColumnExpression(c)
+                if c in df.columns
+                else duckdb.ConstantExpression(None).alias(c)
+                for c in columns
+            )
+        ).insert_into(table)
     return df.height
 
 
@@ -94,14 +94,13 @@ def replace_window(con: duckdb.DuckDBPyConnection, table: str, params: Mapping[s
     window = {"start": params["start"], "end": params["end"]}
     # Sums in the SQL are ordered; one thread as well, because DuckDB's parallel operators can still
     # feed equal-keyed float additions in varying order, and a rerun must give the same bits.
-    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
     con.execute("SET threads = 1")
     try:
         with transaction(con):
             run(con, f"delete_{table}_window", window)
             inserted = run(con, f"insert_{table}", params).fetchall()
     finally:
-        con.execute(f"SET threads = {threads}")
+        con.execute("RESET threads")
     return int(inserted[0][0]) if inserted else 0
 
 

@@ -30,10 +30,7 @@ def small_fleet(tmp_path_factory):
 def _snapshot(path) -> dict[str, list[tuple]]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        # ORDER BY names only (identifiers fixed in this test), no values
-        return {
-            t: con.execute(f"SELECT * FROM {t} ORDER BY {k}").fetchall() for t, k in TABLES.items()
-        }
+        return {t: con.table(t).order(k).fetchall() for t, k in TABLES.items()}
     finally:
         con.close()
 

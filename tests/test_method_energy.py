@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -41,12 +42,20 @@ def make_config() -> Config:
             "start_date": "2026-01-01",
             "telemetry": {"max_gap_s": MAX_GAP_S},
             "sites": {
-                "s1": {"grid_zone": "Z1", "timezone": "UTC", "pue": 1.5,
-                       "annual_gco2e_per_kwh": 300.0},
+                "s1": {
+                    "grid_zone": "Z1",
+                    "timezone": "UTC",
+                    "pue": 1.5,
+                    "annual_gco2e_per_kwh": 300.0,
+                },
             },
             "gpu_models": {
-                "g": {"tdp_w": TDP_W, "idle_w": IDLE_W, "embodied_kg": 1000.0,
-                      "lifetime_years": 4.0},
+                "g": {
+                    "tdp_w": TDP_W,
+                    "idle_w": IDLE_W,
+                    "embodied_kg": 1000.0,
+                    "lifetime_years": 4.0,
+                },
             },
             "host_groups": [{"hosts": "n1", "site": "s1", "gpu_model": "g", "gpus": 4}],
             "phase_rules": [],
@@ -62,8 +71,15 @@ def samples(rows: list[tuple], source: str = "smi/n1/a.csv") -> pl.DataFrame:
     """rows: (ts_utc, power_w, util_pct) for GPU 0 of host n1."""
     return pl.DataFrame(
         [
-            {"source_path": source, "line": i + 1, "host": "n1", "gpu_index": 0,
-             "ts_utc": ts, "power_w": p, "util_pct": u}
+            {
+                "source_path": source,
+                "line": i + 1,
+                "host": "n1",
+                "gpu_index": 0,
+                "ts_utc": ts,
+                "power_w": p,
+                "util_pct": u,
+            }
             for i, (ts, p, u) in enumerate(rows)
         ],
         schema=SAMPLE_SCHEMA,
@@ -83,20 +99,20 @@ def wh_db(tmp_path: Path):
 
 
 def pieces(con, start: datetime | None = None, end: datetime | None = None) -> list[tuple]:
-    where = ""
-    params: list = []
+    rows = con.table("gpu_energy_intervals").order("start_utc")
     if start is not None:
-        where = "WHERE hour_utc >= ? AND hour_utc < ?"
-        params = [start, end]
-    return con.execute(
-        f"SELECT {COLS} FROM gpu_energy_intervals {where} ORDER BY start_utc", params
-    ).fetchall()
+        rows = rows.filter(
+            (duckdb.ColumnExpression("hour_utc") >= duckdb.ConstantExpression(start))
+            & (duckdb.ColumnExpression("hour_utc") < duckdb.ConstantExpression(end))
+        )
+    return rows.select(*COLS.split(", ")).fetchall()
 
 
 def test_two_samples_make_one_trapezoid_piece(wh_db) -> None:
     con, cfg = wh_db
-    insert_frame(con, "raw_gpu_samples", samples([(at(0, 0), 100.0, 10.0),
-                                                  (at(0, 10), 200.0, 20.0)]))
+    insert_frame(
+        con, "raw_gpu_samples", samples([(at(0, 0), 100.0, 10.0), (at(0, 10), 200.0, 20.0)])
+    )
     n = build_gpu_energy_intervals(con, cfg, D1, D2)
     assert n == 1
     rows = pieces(con)
@@ -108,14 +124,16 @@ def test_two_samples_make_one_trapezoid_piece(wh_db) -> None:
     assert e == pytest.approx(expected_wh) and expected_wh == pytest.approx(25.0)
     assert source == "samples"
     site, host, gpu = con.execute(
-        "SELECT site, host, gpu_index FROM gpu_energy_intervals").fetchone()
+        "SELECT site, host, gpu_index FROM gpu_energy_intervals"
+    ).fetchone()
     assert (site, host, gpu) == ("s1", "n1", 0)
 
 
 def test_interval_across_the_hour_is_cut_with_interpolated_power(wh_db) -> None:
     con, cfg = wh_db
-    insert_frame(con, "raw_gpu_samples", samples([(at(0, 55), 100.0, None),
-                                                  (at(1, 5), 200.0, None)]))
+    insert_frame(
+        con, "raw_gpu_samples", samples([(at(0, 55), 100.0, None), (at(1, 5), 200.0, None)])
+    )
     build_gpu_energy_intervals(con, cfg, D1, D2)
     rows = pieces(con)
     # linear from 100 W at 00:55 to 200 W at 01:05: halfway (01:00) is 150 W
@@ -137,8 +155,9 @@ def test_interval_across_the_hour_is_cut_with_interpolated_power(wh_db) -> None:
 def test_gap_longer_than_max_gap_is_filled_by_the_power_model(wh_db) -> None:
     con, cfg = wh_db
     # two hours apart (> 900 s); measured power 380 W / 320 W, utilisation 40 % / 60 %
-    insert_frame(con, "raw_gpu_samples", samples([(at(0, 30), 380.0, 40.0),
-                                                  (at(2, 30), 320.0, 60.0)]))
+    insert_frame(
+        con, "raw_gpu_samples", samples([(at(0, 30), 380.0, 40.0), (at(2, 30), 320.0, 60.0)])
+    )
     build_gpu_energy_intervals(con, cfg, D1, D2)
     rows = pieces(con)
     mean_util = (40 + 60) / 2 / 100  # 0.5
@@ -149,16 +168,18 @@ def test_gap_longer_than_max_gap_is_filled_by_the_power_model(wh_db) -> None:
         (at(1), at(1, 0), at(2, 0), gap_w, gap_w),
         (at(2), at(2, 0), at(2, 30), gap_w, gap_w),
     ]
-    assert [r[5] for r in rows] == pytest.approx([1800 * 250 / 3600, 3600 * 250 / 3600,
-                                                  1800 * 250 / 3600])
+    assert [r[5] for r in rows] == pytest.approx(
+        [1800 * 250 / 3600, 3600 * 250 / 3600, 1800 * 250 / 3600]
+    )
     assert sum(r[5] for r in rows) == pytest.approx(2 * 250.0)  # 2 h × 250 W
     assert {r[6] for r in rows} == {"estimated"}
 
 
 def test_gap_without_utilisation_uses_the_mean_power(wh_db) -> None:
     con, cfg = wh_db
-    insert_frame(con, "raw_gpu_samples", samples([(at(3, 0), 380.0, None),
-                                                  (at(3, 30), 320.0, None)]))
+    insert_frame(
+        con, "raw_gpu_samples", samples([(at(3, 0), 380.0, None), (at(3, 30), 320.0, None)])
+    )
     build_gpu_energy_intervals(con, cfg, D1, D2)
     rows = pieces(con)
     assert len(rows) == 1
@@ -169,8 +190,9 @@ def test_gap_without_utilisation_uses_the_mean_power(wh_db) -> None:
 
 def test_gap_of_exactly_max_gap_is_not_a_gap(wh_db) -> None:
     con, cfg = wh_db
-    insert_frame(con, "raw_gpu_samples", samples([(at(4, 0), 380.0, 0.0),
-                                                  (at(4, 15), 320.0, 100.0)]))
+    insert_frame(
+        con, "raw_gpu_samples", samples([(at(4, 0), 380.0, 0.0), (at(4, 15), 320.0, 100.0)])
+    )
     build_gpu_energy_intervals(con, cfg, D1, D2)
     ((*_, p0, p1, e, source),) = pieces(con)
     assert (p0, p1, source) == (380.0, 320.0, "samples")
@@ -179,8 +201,7 @@ def test_gap_of_exactly_max_gap_is_not_a_gap(wh_db) -> None:
 
 def test_sample_without_power_uses_the_power_model(wh_db) -> None:
     con, cfg = wh_db
-    insert_frame(con, "raw_gpu_samples", samples([(at(5, 0), 200.0, 30.0),
-                                                  (at(5, 5), None, 25.0)]))
+    insert_frame(con, "raw_gpu_samples", samples([(at(5, 0), 200.0, 30.0), (at(5, 5), None, 25.0)]))
     build_gpu_energy_intervals(con, cfg, D1, D2)
     rows = pieces(con)
     model_w = IDLE_W + (TDP_W - IDLE_W) * 25 / 100  # 100 + 300 × 0.25 = 175 W
@@ -192,9 +213,11 @@ def test_sample_without_power_uses_the_power_model(wh_db) -> None:
 
 def test_sample_without_power_or_utilisation_is_skipped(wh_db) -> None:
     con, cfg = wh_db
-    insert_frame(con, "raw_gpu_samples", samples([(at(6, 0), 200.0, None),
-                                                  (at(6, 5), None, None),
-                                                  (at(6, 10), 100.0, None)]))
+    insert_frame(
+        con,
+        "raw_gpu_samples",
+        samples([(at(6, 0), 200.0, None), (at(6, 5), None, None), (at(6, 10), 100.0, None)]),
+    )
     build_gpu_energy_intervals(con, cfg, D1, D2)
     rows = pieces(con)
     # the empty sample is not a zero: the interval runs 06:00 → 06:10
@@ -204,8 +227,11 @@ def test_sample_without_power_or_utilisation_is_skipped(wh_db) -> None:
 
 def test_window_edge_cuts_an_interval_crossing_midnight(wh_db) -> None:
     con, cfg = wh_db
-    insert_frame(con, "raw_gpu_samples", samples([(at(23, 55), 100.0, None),
-                                                  (at(0, 5, day=D2), 300.0, None)]))
+    insert_frame(
+        con,
+        "raw_gpu_samples",
+        samples([(at(23, 55), 100.0, None), (at(0, 5, day=D2), 300.0, None)]),
+    )
     build_gpu_energy_intervals(con, cfg, D1, D2)
     build_gpu_energy_intervals(con, cfg, D2, D3)
     day1, day2 = pieces(con, D1, D2), pieces(con, D2, D3)
@@ -222,8 +248,9 @@ def test_gap_crossing_midnight_is_kept_in_both_daily_windows(wh_db) -> None:
     """A gap is longer than max_gap_s by definition, so reading max_gap_s beyond the window's
     edges is not enough to find its bounding samples; daily windows must still fill it."""
     con, cfg = wh_db
-    insert_frame(con, "raw_gpu_samples", samples([(at(23, 0), 250.0, 50.0),
-                                                  (at(1, 0, day=D2), 250.0, 50.0)]))
+    insert_frame(
+        con, "raw_gpu_samples", samples([(at(23, 0), 250.0, 50.0), (at(1, 0, day=D2), 250.0, 50.0)])
+    )
     gap_w = IDLE_W + (TDP_W - IDLE_W) * 0.5  # 250 W for the whole 2 h gap
     build_gpu_energy_intervals(con, cfg, D1, D2)
     build_gpu_energy_intervals(con, cfg, D2, D3)
@@ -250,32 +277,49 @@ def test_duplicate_samples_from_two_files_count_once(wh_db) -> None:
 
 def test_gpus_are_integrated_separately(wh_db) -> None:
     con, cfg = wh_db
-    df = pl.concat([
-        samples([(at(8, 0), 100.0, None), (at(8, 10), 100.0, None)]),
-        samples([(at(8, 0), 300.0, None), (at(8, 10), 300.0, None)]).with_columns(
-            gpu_index=pl.lit(1, pl.Int32), source_path=pl.lit("smi/n1/gpu1.csv")),
-    ])
+    df = pl.concat(
+        [
+            samples([(at(8, 0), 100.0, None), (at(8, 10), 100.0, None)]),
+            samples([(at(8, 0), 300.0, None), (at(8, 10), 300.0, None)]).with_columns(
+                gpu_index=pl.lit(1, pl.Int32), source_path=pl.lit("smi/n1/gpu1.csv")
+            ),
+        ]
+    )
     insert_frame(con, "raw_gpu_samples", df)
     build_gpu_energy_intervals(con, cfg, D1, D2)
     got = con.execute(
-        "SELECT gpu_index, energy_wh FROM gpu_energy_intervals ORDER BY gpu_index").fetchall()
+        "SELECT gpu_index, energy_wh FROM gpu_energy_intervals ORDER BY gpu_index"
+    ).fetchall()
     assert [g for g, _ in got] == [0, 1]
     assert [e for _, e in got] == pytest.approx([600 * 100 / 3600, 600 * 300 / 3600])
 
 
 def test_host_not_in_inventory_is_ignored(wh_db) -> None:
     con, cfg = wh_db
-    insert_frame(con, "raw_gpu_samples", samples([(at(9, 0), 100.0, None),
-                                                  (at(9, 10), 200.0, None)]).with_columns(
-        host=pl.lit("stranger")))
+    insert_frame(
+        con,
+        "raw_gpu_samples",
+        samples([(at(9, 0), 100.0, None), (at(9, 10), 200.0, None)]).with_columns(
+            host=pl.lit("stranger")
+        ),
+    )
     assert build_gpu_energy_intervals(con, cfg, D1, D2) == 0
 
 
 def test_rerunning_a_window_is_idempotent(wh_db) -> None:
     con, cfg = wh_db
-    insert_frame(con, "raw_gpu_samples", samples(
-        [(at(10, 0), 100.0, 10.0), (at(10, 50), 200.0, 20.0), (at(11, 55), 150.0, None),
-         (at(12, 5), 250.0, 80.0)]))
+    insert_frame(
+        con,
+        "raw_gpu_samples",
+        samples(
+            [
+                (at(10, 0), 100.0, 10.0),
+                (at(10, 50), 200.0, 20.0),
+                (at(11, 55), 150.0, None),
+                (at(12, 5), 250.0, 80.0),
+            ]
+        ),
+    )
     first_n = build_gpu_energy_intervals(con, cfg, D1, D2)
     first = pieces(con)
     second_n = build_gpu_energy_intervals(con, cfg, D1, D2)

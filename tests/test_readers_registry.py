@@ -91,9 +91,8 @@ def test_frame_matches_the_raw_table_ddl_and_loads(tmp_path: Path, fmt: str) -> 
     frame = read_file(_write(tmp_path, "in.txt", SAMPLES[fmt])).frame
     assert frame.columns == [row[0] for row in ddl]
     assert dict(frame.schema) == {row[0]: DUCKDB_TO_POLARS[row[1]] for row in ddl}
-    con.register("incoming", frame.to_arrow())
-    con.execute(f"INSERT INTO {table} SELECT * FROM incoming")
-    assert con.execute(f"SELECT count(*) FROM {table}").fetchone() == (1,)
+    con.from_arrow(frame.to_arrow()).insert_into(table)
+    assert len(con.table(table).fetchall()) == 1
 
 
 def test_source_path_is_the_path_as_given(tmp_path: Path) -> None:
