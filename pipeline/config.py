@@ -44,6 +44,10 @@ class Site(_Strict):
     pue_source: str = "Uptime Institute Global Data Center Survey 2023: average PUE 1.58"
     wue_l_per_kwh: float = Field(0.0, ge=0.0)
     wue_source: str = "not configured"
+    offsite_water_l_per_kwh: float = Field(
+        0.0, ge=0.0, description="water consumed generating a kWh on this grid (off-site)"
+    )
+    offsite_water_source: str = "not configured"
     annual_gco2e_per_kwh: float = Field(..., ge=0.0)
     annual_gco2e_source: str = "not stated"
     residual_mix_gco2e_per_kwh: float | None = Field(None, ge=0.0)
@@ -77,6 +81,12 @@ class GpuModel(_Strict):
     idle_w: float = Field(..., ge=0)
     embodied_kg: float = Field(0.0, ge=0)
     lifetime_years: float = Field(4.0, gt=0)
+    average_power_w: float | None = Field(
+        None,
+        gt=0,
+        description="estimation path: board power of an allocated GPU with no telemetry "
+        "(else idle + (TDP - idle) x the phase's utilisation from `estimation`)",
+    )
     source: str = "not stated"
 
     @model_validator(mode="after")
@@ -86,11 +96,23 @@ class GpuModel(_Strict):
         return self
 
 
+class ServerModel(_Strict):
+    """The non-GPU part of a GPU server: CPUs, DRAM, NICs, fans, storage."""
+
+    overhead_w: float = Field(
+        0.0, ge=0, description="non-GPU power of one server when no node power is measured"
+    )
+    embodied_kg: float = Field(0.0, ge=0, description="server embodied carbon, GPUs excluded")
+    lifetime_years: float = Field(4.0, gt=0)
+    source: str = "not stated"
+
+
 class HostGroup(_Strict):
     hosts: str = Field(..., description="Slurm-style host list, e.g. gpu[001-004,007]")
     site: str
     gpu_model: str
     gpus: int = Field(8, ge=1, le=64)
+    server_model: str | None = Field(None, description="key of `server_models`; none: GPUs only")
 
     @cached_property
     def expanded(self) -> list[str]:
@@ -124,6 +146,134 @@ class Telemetry(_Strict):
     max_gap_s: float = Field(
         900.0, gt=0, description="longer gaps between samples are missing and filled by estimate"
     )
+    max_fill_s: float = Field(
+        21600.0,
+        gt=0,
+        description="gaps longer than this are not filled from the bounding samples; the "
+        "host-hours they leave without telemetry take the allocation estimate instead",
+    )
+
+    @model_validator(mode="after")
+    def _fill_above_gap(self) -> Telemetry:
+        if self.max_fill_s < self.max_gap_s:
+            raise ValueError(f"max_fill_s {self.max_fill_s} is below max_gap_s {self.max_gap_s}")
+        return self
+
+
+ESTIMATION_SOURCE = (
+    "wattprint default: training and fine-tuning at full TDP, as the Llama 2 model card method "
+    "(Touvron et al. 2023, GPU-hours x peak power); other phases are assumptions to replace with "
+    "your fleet's measured averages"
+)
+
+
+class Estimation(_Strict):
+    """Power of allocated GPUs that report no telemetry (scheduler records only)."""
+
+    utilisation_by_phase: dict[str, float] = Field(
+        default_factory=lambda: {
+            "training": 1.0,
+            "fine_tuning": 1.0,
+            "inference": 0.6,
+            "evaluation": 0.6,
+            "development": 0.3,
+            "unclassified": 1.0,
+        }
+    )
+    source: str = ESTIMATION_SOURCE
+
+    @field_validator("utilisation_by_phase")
+    @classmethod
+    def _phases(cls, v: dict[str, float]) -> dict[str, float]:
+        for phase, u in v.items():
+            if phase not in PHASES:
+                raise ValueError(f"unknown phase {phase!r}; phases are {', '.join(PHASES)}")
+            if not 0.0 <= u <= 1.0:
+                raise ValueError(f"utilisation {u} for {phase} is outside 0-1")
+        missing = [p for p in PHASES if p not in v]
+        if missing:
+            raise ValueError(f"no utilisation for {', '.join(missing)}")
+        return v
+
+
+class Instrument(_Strict):
+    """A contractual instrument (PPA, REC, GO...) for market-based Scope 2.
+
+    Without `hourly_profile` the volume is matched annually: prorated by time to each reporting
+    period and set against the site's consumption in it. With a profile (CSV `hour_utc,mwh`) each
+    hour's delivery is matched against that hour's consumption.
+    """
+
+    name: str
+    kind: Literal["PPA", "REC", "GO", "I-REC", "green_tariff", "other"] = "PPA"
+    site: str
+    start: date
+    end: date = Field(..., description="last day covered (inclusive)")
+    mwh: float | None = Field(None, ge=0, description="volume over the whole term")
+    hourly_profile: Path | None = None
+    gco2e_per_kwh: float = Field(0.0, ge=0, description="emission factor of the instrument")
+    source: str = "not stated"
+
+    @model_validator(mode="after")
+    def _volume(self) -> Instrument:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        if (self.mwh is None) == (self.hourly_profile is None):
+            raise ValueError("give exactly one of mwh (annual matching) or hourly_profile")
+        return self
+
+
+class UncertaintyBand(_Strict):
+    rel_sd: float = Field(..., ge=0, le=1, description="relative standard deviation, 0-1")
+    source: str
+
+
+class Uncertainty(_Strict):
+    """Seeded Monte Carlo over the uncertain inputs; every spread states where it comes from."""
+
+    seed: int = 20261123
+    samples: int = Field(2000, ge=100, le=100_000)
+    measured_power: UncertaintyBand = UncertaintyBand(
+        rel_sd=0.025,
+        source="nvidia-smi --help-query-gpu: power.draw accurate to +/-5 W; taken as +/-5 % "
+        "(2 sd) to cover sensor bias at low load",
+    )
+    estimated_power: UncertaintyBand = UncertaintyBand(
+        rel_sd=0.2,
+        source="wattprint assumption: power-model and average-power estimates +/-40 % (2 sd)",
+    )
+    host_power_configured: UncertaintyBand = UncertaintyBand(
+        rel_sd=0.25, source="wattprint assumption: configured non-GPU server watts +/-50 % (2 sd)"
+    )
+    host_power_measured: UncertaintyBand = UncertaintyBand(
+        rel_sd=0.03, source="wattprint assumption: BMC node power meters +/-6 % (2 sd)"
+    )
+    pue: UncertaintyBand = UncertaintyBand(
+        rel_sd=0.05, source="wattprint assumption: published PUE +/-10 % (2 sd)"
+    )
+    grid_hourly: UncertaintyBand = UncertaintyBand(
+        rel_sd=0.1, source="wattprint assumption: hourly grid intensity +/-20 % (2 sd)"
+    )
+    grid_fallback: UncertaintyBand = UncertaintyBand(
+        rel_sd=0.3, source="wattprint assumption: monthly-mean or annual fallback +/-60 % (2 sd)"
+    )
+    embodied: UncertaintyBand = UncertaintyBand(
+        rel_sd=0.5, source="wattprint assumption: embodied-carbon estimates +/-100 % (2 sd)"
+    )
+
+
+class Billing(_Strict):
+    """How billing lines map to hosts: ResourceName or ResourceId equal to a host name, a `host`
+    tag, else this map of ResourceId → host."""
+
+    resource_hosts: dict[str, str] = Field(default_factory=dict)
+
+
+class Checks(_Strict):
+    """Thresholds of the warning checks (conservation and reconciliation always block)."""
+
+    min_measured_share: float = Field(0.8, ge=0, le=1)
+    min_grid_hourly_share: float = Field(0.9, ge=0, le=1)
 
 
 class Reporting(_Strict):
@@ -139,8 +289,14 @@ class Config(_Strict):
     telemetry: Telemetry = Telemetry()
     sites: dict[str, Site]
     gpu_models: dict[str, GpuModel]
+    server_models: dict[str, ServerModel] = Field(default_factory=dict)
     host_groups: list[HostGroup]
     phase_rules: list[PhaseRule] = Field(default_factory=list)
+    estimation: Estimation = Estimation()
+    instruments: list[Instrument] = Field(default_factory=list)
+    billing: Billing = Billing()
+    uncertainty: Uncertainty = Uncertainty()
+    checks: Checks = Checks()
     reporting: Reporting = Reporting()
     # set by load_config, not by the file
     base_dir: Path = Path(".")
@@ -154,12 +310,22 @@ class Config(_Strict):
                 raise ValueError(f"host_groups[{i}].site: unknown site {g.site!r}")
             if g.gpu_model not in self.gpu_models:
                 raise ValueError(f"host_groups[{i}].gpu_model: unknown GPU model {g.gpu_model!r}")
+            if g.server_model is not None and g.server_model not in self.server_models:
+                raise ValueError(
+                    f"host_groups[{i}].server_model: unknown server model {g.server_model!r}"
+                )
             for h in g.expanded:
                 if h in seen:
                     raise ValueError(
                         f"host_groups[{i}].hosts: host {h!r} already in host_groups[{seen[h]}]"
                     )
                 seen[h] = i
+        for i, inst in enumerate(self.instruments):
+            if inst.site not in self.sites:
+                raise ValueError(f"instruments[{i}].site: unknown site {inst.site!r}")
+        for rid, host in self.billing.resource_hosts.items():
+            if host not in seen:
+                raise ValueError(f"billing.resource_hosts.{rid}: unknown host {host!r}")
         return self
 
     def resolve(self, p: Path) -> Path:
@@ -183,6 +349,7 @@ class Config(_Strict):
         for g in self.host_groups:
             m = self.gpu_models[g.gpu_model]
             s = self.sites[g.site]
+            srv = self.server_models.get(g.server_model) if g.server_model else None
             for h in g.expanded:
                 rows.append(
                     {
@@ -193,6 +360,9 @@ class Config(_Strict):
                         "gpus": g.gpus,
                         "tdp_w": m.tdp_w,
                         "idle_w": m.idle_w,
+                        "average_power_w": m.average_power_w,
+                        "server_model": g.server_model,
+                        "host_overhead_w": srv.overhead_w if srv else 0.0,
                     }
                 )
         return rows

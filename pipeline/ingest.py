@@ -26,6 +26,7 @@ RAW_TABLES = (
     "raw_serving",
     "raw_billing",
     "raw_grid_intensity",
+    "raw_node_power",
 )
 TIME_COLUMNS = {
     "raw_gpu_samples": "ts_utc",
@@ -33,6 +34,7 @@ TIME_COLUMNS = {
     "raw_serving": "hour_utc",
     "raw_billing": "charge_period_start",
     "raw_grid_intensity": "datetime_utc",
+    "raw_node_power": "ts_utc",
 }
 
 

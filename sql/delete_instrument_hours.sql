@@ -1,0 +1,2 @@
+-- Inventory is replaced whole from the config on every run.
+DELETE FROM instrument_hours;
