@@ -164,6 +164,13 @@ def instrument_hour_frame(cfg: Config) -> pl.DataFrame:
     return pl.concat(frames) if frames else pl.DataFrame(schema=PROFILE_SCHEMA)
 
 
+def resource_host_frame(cfg: Config) -> pl.DataFrame:
+    return pl.DataFrame(
+        [{"resource_id": r, "host": h} for r, h in cfg.billing.resource_hosts.items()],
+        schema={"resource_id": pl.String, "host": pl.String},
+    )
+
+
 def load_inventory(con: duckdb.DuckDBPyConnection, cfg: Config) -> dict[str, int]:
     """Replace the inventory tables with the config's content, in one transaction."""
     frames = {
@@ -173,6 +180,7 @@ def load_inventory(con: duckdb.DuckDBPyConnection, cfg: Config) -> dict[str, int
         "phase_utilisation": utilisation_frame(cfg),
         "instruments": instrument_frame(cfg),
         "instrument_hours": instrument_hour_frame(cfg),
+        "billing_resource_hosts": resource_host_frame(cfg),
     }
     with transaction(con):
         for table, df in frames.items():
