@@ -5,6 +5,11 @@
 -- "At once" is per segment: every job start or end inside a piece cuts it, so a job ending inside
 -- a piece and another starting later in it are not scaled against each other.
 -- What no job holds is idle (job_key NULL).
+-- Estimation path: an allocation on a host-hour with no energy pieces at all (no telemetry, or a
+-- gap longer than the fill cap) is priced as its GPU-hours × the GPU model's configured average
+-- power, else the power model at the phase's assumed utilisation; those rows have gpu_index NULL
+-- (the scheduler does not say which GPUs) and measured_wh 0. Unallocated time on such host-hours
+-- is not estimated: a host that reports nothing may be switched off.
 INSERT INTO gpu_energy_attributed
 WITH pieces AS (
     SELECT *, epoch(end_utc - start_utc) AS dur_s
@@ -78,6 +83,33 @@ parts AS (
     SELECT * FROM job_energy
     UNION ALL
     SELECT * FROM idle_energy
+),
+covered AS (
+    SELECT DISTINCT host, hour_utc FROM pieces
+),
+uncovered AS (
+    SELECT
+        hr.hour_utc, a.site, a.host, a.job_key, a.start_utc,
+        a.gpus_on_host * epoch(least(a.end_utc, hr.hour_utc + INTERVAL 1 HOUR)
+                               - greatest(a.start_utc, hr.hour_utc)) AS gpu_s,
+        coalesce(h.average_power_w, h.idle_w + (h.tdp_w - h.idle_w) * u.util) AS power_w
+    FROM job_allocations AS a
+    JOIN hosts AS h ON h.host = a.host
+    JOIN phase_utilisation AS u ON u.phase = a.phase,
+        LATERAL (SELECT unnest(range(date_trunc('hour', a.start_utc), a.end_utc, INTERVAL 1 HOUR))
+                 AS hour_utc) AS hr
+    WHERE a.start_utc < $end AND a.end_utc > $start
+      AND hr.hour_utc >= $start AND hr.hour_utc < $end
+      AND NOT EXISTS (SELECT 1 FROM covered AS c WHERE c.host = a.host AND c.hour_utc = hr.hour_utc)
+),
+estimated AS (
+    SELECT
+        hour_utc, site, host, NULL::INTEGER AS gpu_index, job_key,
+        sum(gpu_s * power_w / 3600.0 ORDER BY start_utc) AS energy_wh,
+        sum(gpu_s ORDER BY start_utc) AS gpu_s,
+        0.0 AS measured_wh
+    FROM uncovered
+    GROUP BY hour_utc, site, host, job_key
 )
 SELECT
     hour_utc, site, host, gpu_index, job_key,
@@ -86,4 +118,6 @@ SELECT
     coalesce(sum(energy_wh ORDER BY piece_start) FILTER (WHERE source = 'samples'), 0.0)
         AS measured_wh
 FROM parts
-GROUP BY hour_utc, site, host, gpu_index, job_key;
+GROUP BY hour_utc, site, host, gpu_index, job_key
+UNION ALL
+SELECT * FROM estimated;

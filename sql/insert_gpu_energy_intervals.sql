@@ -1,6 +1,9 @@
 -- Integrate GPU power samples for one window [$start, $end) into pieces cut at hour boundaries.
 -- Two samples further apart than $max_gap_s are a gap: its power is estimated (power model at the
 -- mean utilisation of the bounding samples, else their mean power) and the piece is 'estimated'.
+-- A gap longer than $max_fill_s gives no pieces: two samples a day apart say nothing about the
+-- day between, so those hours count as without telemetry (allocations there are estimated from
+-- the scheduler instead, see insert_gpu_energy_attributed).
 -- A sample with no power but a utilisation is priced by the power model (idle + (TDP-idle) × util).
 -- Per GPU, the last sample before $start and the first at or after $end are read too, so an
 -- interval crossing an edge is kept, then cut there. (A gap is longer than $max_gap_s, so reading
@@ -48,7 +51,7 @@ intervals AS (
         epoch(t1 - t0) > $max_gap_s AS is_gap,
         coalesce(idle_w + (tdp_w - idle_w) * (u0 + u1) / 200.0, (p0 + p1) / 2.0) AS gap_power_w
     FROM pairs
-    WHERE t1 IS NOT NULL AND t1 > $start AND t0 < $end
+    WHERE t1 IS NOT NULL AND t1 > $start AND t0 < $end AND epoch(t1 - t0) <= $max_fill_s
 ),
 shaped AS (
     SELECT

@@ -10,7 +10,8 @@ WITH measured AS (
 attributed AS (
     SELECT host, gpu_index, hour_utc, sum(energy_wh) AS wh
     FROM gpu_energy_attributed
-    WHERE hour_utc >= $start AND hour_utc < $end
+    -- allocation estimates (gpu_index NULL) have no GPU energy to conserve
+    WHERE hour_utc >= $start AND hour_utc < $end AND gpu_index IS NOT NULL
     GROUP BY ALL
 )
 SELECT

@@ -316,7 +316,13 @@ def test_running_job_holds_to_the_window_end(wh_db) -> None:
     insert_frame(con, "raw_gpu_samples", constant("q1", 200.0, at(23), D2))
     build_gpu_energy_intervals(con, cfg, D1, D2)
     build_gpu_energy_attributed(con, D1, D2)
-    assert attributed(con)["s1/601"][0] == pytest.approx(200.0)  # held all of 23:00-24:00
+    energy_wh, gpu_s, measured_wh = attributed(con)["s1/601"]
+    assert measured_wh == pytest.approx(200.0)  # held all of 23:00-24:00, the measured hour
+    # 22:00-23:00 has no telemetry: estimated from the allocation, 4 GPUs × 1 h at TDP 400 W
+    # (an unclassified job takes utilisation 1.0 in the default estimation profile)
+    assert energy_wh - measured_wh == pytest.approx(4 * 1 * 400.0)
+    # the telemetry has GPU 0 only (1 GPU-hour held); the estimate covers the 4 allocated GPUs
+    assert gpu_s == pytest.approx(1 * 3600 + 4 * 3600)
 
 
 def test_job_crossing_midnight_is_in_two_days(wh_db) -> None:

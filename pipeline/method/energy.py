@@ -13,7 +13,12 @@ from pipeline.warehouse import replace_window
 def build_gpu_energy_intervals(
     con: duckdb.DuckDBPyConnection, cfg: Config, start: datetime, end: datetime
 ) -> int:
-    params = {"start": start, "end": end, "max_gap_s": cfg.telemetry.max_gap_s}
+    params = {
+        "start": start,
+        "end": end,
+        "max_gap_s": cfg.telemetry.max_gap_s,
+        "max_fill_s": cfg.telemetry.max_fill_s,
+    }
     return replace_window(con, "gpu_energy_intervals", params)
 
 
