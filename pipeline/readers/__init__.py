@@ -14,7 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.readers import _text, electricitymaps, focus, nvidia_smi, serving, slurm_sacct
+from pipeline.readers import (
+    _text,
+    electricitymaps,
+    focus,
+    node_power,
+    nvidia_smi,
+    serving,
+    slurm_sacct,
+)
 from pipeline.readers.base import (
     Problem,
     ReadContext,
@@ -47,7 +55,7 @@ class Format:
 # the others never contain, so the order only matters for deliberately odd files.
 FORMATS: tuple[Format, ...] = tuple(
     Format(m.FORMAT, m.TABLE, m.sniff, m.read)
-    for m in (nvidia_smi, slurm_sacct, focus, electricitymaps, serving)
+    for m in (nvidia_smi, slurm_sacct, focus, electricitymaps, serving, node_power)
 )
 
 

@@ -1,4 +1,4 @@
-"""Comma-separated files with a header row (serving stats, FOCUS bills, Electricity Maps).
+"""Comma-separated files with a header row (serving stats, FOCUS bills, grid data, node power).
 
 These formats differ only in which header spellings map to which table column and how each value
 is parsed, so the record loop, physical line tracking and quarantine live here once. The csv
@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -123,6 +124,42 @@ def utc_time(value: str) -> datetime:
         except OverflowError:
             raise ValueError("expected a time within years 1-9999 once in UTC") from None
     return parsed
+
+
+def local_time(tz: str) -> Parser:
+    """ISO-8601 time → naive UTC, where a time without a zone is wall-clock time in `tz`.
+
+    `tz` must already be a valid IANA name (see `_text.zone_for`). As in `_text.local_to_utc`,
+    the autumn repeated hour takes its earlier instant and a time skipped in spring is refused,
+    so the row is quarantined instead of being moved to an instant the clock never showed.
+    """
+    zone = ZoneInfo(tz)
+    expected = (
+        "expected an ISO-8601 time like '2026-10-01T05:00:00Z', or local time in "
+        f"{tz} like '2026-10-01 07:00:00'"
+    )
+
+    def parse(value: str) -> datetime:
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(expected) from None
+        try:
+            if parsed.tzinfo is not None:
+                return parsed.astimezone(UTC).replace(tzinfo=None)
+            # fold=0 (the default) is the earlier of two readings of an ambiguous wall clock.
+            utc = parsed.replace(tzinfo=zone).astimezone(UTC)
+            shown = utc.astimezone(zone).replace(tzinfo=None)
+        except OverflowError:
+            raise ValueError("expected a time within years 1-9999 once in UTC") from None
+        if shown != parsed:
+            raise ValueError(
+                f"expected a local time that clocks in {tz} showed (this one was skipped by the "
+                "daylight-saving change)"
+            )
+        return utc.replace(tzinfo=None)
+
+    return parse
 
 
 def utc_hour(value: str) -> datetime:
