@@ -18,6 +18,7 @@ from pipeline.readers import (
     electricitymaps,
     focus,
     format_names,
+    node_power,
     nvidia_smi,
     read_file,
     serving,
@@ -181,8 +182,12 @@ VALID = {
         ]
     )
     + "\n",
+    "node-power-csv": "timestamp,host,power\n2026-10-01T05:00:00Z,gpu-01,1234.5 W\n"
+    "2026-10-25 02:30:00,gpu-02,980\n",
 }
-MODULES = {m.FORMAT: m for m in (nvidia_smi, slurm_sacct, focus, electricitymaps, serving)}
+MODULES = {
+    m.FORMAT: m for m in (nvidia_smi, slurm_sacct, focus, electricitymaps, serving, node_power)
+}
 STRUCTURE = ',|"#\r\t []NA/W%0123456789.-:T=gres/gpu\ufeff\x00²٣+Z'
 
 

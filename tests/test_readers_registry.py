@@ -45,6 +45,7 @@ SAMPLES = {
         "hour,model,deployment,requests,input_tokens,output_tokens\n"
         "2026-10-01T05:00:00Z,atlas-7b,prod-eu,1200,480000,96000\n"
     ),
+    "node-power-csv": "timestamp,host,node_power_w\n2026-10-01T05:00:00Z,gpu-01,1234.5 W\n",
 }
 TABLE_OF = {f.name: f.table for f in FORMATS}
 DUCKDB_TO_POLARS = {
