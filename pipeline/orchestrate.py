@@ -24,6 +24,7 @@ DATA_ASSETS = [
     "gpu_energy_attributed",
     "footprint_hourly",
     "daily_summary",
+    "cost_attributed",
 ]
 
 
@@ -31,6 +32,7 @@ DATA_ASSETS = [
 _CONFIG_BOUND = (
     "pipeline.defs.partitions",
     "pipeline.defs.energy.assets",
+    "pipeline.defs.cost.assets",
     "pipeline.defs.report.assets",
 )
 

@@ -23,11 +23,16 @@ def month_bounds(period: str) -> tuple[date, date]:
     return first, nxt - timedelta(days=1)
 
 
+class PublicationBlocked(RuntimeError):
+    """A blocking check failed for the period: the report is not written."""
+
+
 def report_period(
     con: duckdb.DuckDBPyConnection, cfg: Config, first: date, last: date, label: str
 ) -> dict[str, Path]:
     """Write report.pdf/html and disclosure.json for the days of [first, last] that have data
-    (a month in progress is reported to date). Raises if the period has no data at all."""
+    (a month in progress is reported to date). Raises if the period has no data at all, and
+    PublicationBlocked if a blocking check (conservation, reconciliation, signs) fails."""
     lo, hi = one(con, "select_data_span")
     if lo is None or hi < first or lo > last:
         raise LookupError(
@@ -35,4 +40,10 @@ def report_period(
         )
     start, end = max(first, lo), min(last, hi)
     disclosure = build_disclosure(con, cfg, start, end)
+    failed = [c for c in disclosure.checks if c.blocking and not c.passed]
+    if failed:
+        raise PublicationBlocked(
+            f"report {label} not published: blocking checks failed: "
+            + "; ".join(f"{c.name} ({c.detail})" for c in failed)
+        )
     return write_report(disclosure, cfg.reports_dir / label)

@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS daily_summary (
     co2e_kg_location_fallback  DOUBLE NOT NULL,
     instrument_kwh             DOUBLE NOT NULL,
     co2e_kg_market             DOUBLE NOT NULL,
+    co2e_kg_market_residual    DOUBLE NOT NULL,
     co2e_kg_market_fallback    DOUBLE NOT NULL,
     cfe_kwh                    DOUBLE NOT NULL,
     water_onsite_l             DOUBLE NOT NULL,

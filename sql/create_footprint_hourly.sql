@@ -4,7 +4,8 @@
 -- scheduler_estimated_kwh: GPU energy estimated from allocations without telemetry.
 -- intensity_source: 'hourly' (grid data), 'monthly_mean' (same zone and month), 'annual'
 -- (config fallback). Market-based: hourly-matched instruments (instrument_kwh) at their factor,
--- the rest at the residual mix when configured, else the location intensity (market_basis).
+-- the rest at the residual mix when configured, else the location intensity (market_basis);
+-- co2e_kg_market_residual is that rest, which annual instruments may still cover per period.
 -- cfe_kwh: carbon-free energy (matched instruments + the grid's carbon-free share of the rest;
 -- grid_cfe_pct NULL = no grid CFE data for the hour, counted as 0).
 CREATE TABLE IF NOT EXISTS footprint_hourly (
@@ -26,6 +27,7 @@ CREATE TABLE IF NOT EXISTS footprint_hourly (
     market_basis             VARCHAR NOT NULL,
     instrument_kwh           DOUBLE NOT NULL,
     co2e_kg_market           DOUBLE NOT NULL,
+    co2e_kg_market_residual  DOUBLE NOT NULL,  -- the part not covered by instruments
     grid_cfe_pct             DOUBLE,
     cfe_kwh                  DOUBLE NOT NULL,
     water_onsite_l           DOUBLE NOT NULL,

@@ -27,6 +27,7 @@ SELECT
         FILTER (WHERE f.intensity_source <> 'hourly'), 0.0) AS co2e_kg_location_fallback,
     sum(f.instrument_kwh ORDER BY f.hour_utc, f.job_key) AS instrument_kwh,
     sum(f.co2e_kg_market ORDER BY f.hour_utc, f.job_key) AS co2e_kg_market,
+    sum(f.co2e_kg_market_residual ORDER BY f.hour_utc, f.job_key) AS co2e_kg_market_residual,
     coalesce(sum(f.co2e_kg_market ORDER BY f.hour_utc, f.job_key)
         FILTER (WHERE f.intensity_source <> 'hourly'), 0.0) AS co2e_kg_market_fallback,
     sum(f.cfe_kwh ORDER BY f.hour_utc, f.job_key) AS cfe_kwh,

@@ -138,6 +138,8 @@ SELECT
     (facility_energy_kwh * coalesce(matched_share, 0.0) * supply_gco2e_per_kwh
      + facility_energy_kwh * (1.0 - coalesce(matched_share, 0.0))
        * coalesce(residual_mix_gco2e_per_kwh, gco2e_per_kwh)) / 1000.0 AS co2e_kg_market,
+    facility_energy_kwh * (1.0 - coalesce(matched_share, 0.0))
+      * coalesce(residual_mix_gco2e_per_kwh, gco2e_per_kwh) / 1000.0 AS co2e_kg_market_residual,
     grid_cfe_pct,
     facility_energy_kwh * coalesce(matched_share, 0.0)
       + facility_energy_kwh * (1.0 - coalesce(matched_share, 0.0))

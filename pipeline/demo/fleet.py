@@ -25,7 +25,14 @@ import numpy as np
 import yaml
 
 from pipeline.demo.billing import write_billing
-from pipeline.demo.inventory import SITES, STOCKHOLM, VIRGINIA, config_dict
+from pipeline.demo.inventory import (
+    HYDRO_MWH_PER_HOUR,
+    HYDRO_PROFILE,
+    SITES,
+    STOCKHOLM,
+    VIRGINIA,
+    config_dict,
+)
 from pipeline.demo.telemetry import Imperfections, write_telemetry
 from pipeline.demo.workloads import HOUR, Job, build_jobs
 from pipeline.demo.writers import write_grid, write_sacct, write_serving
@@ -54,6 +61,20 @@ def _flaws(jobs: list[Job], t0: int, days: int) -> Imperfections:
         na_time_s=t0 + days * 86400 // 2,
         na_gpu=3,
     )
+
+
+def write_hydro_profile(path: Path) -> None:
+    """The Stockholm PPA's delivery for every UTC hour of 2026 (`hour_utc,mwh`): run-of-river
+    output is steady, so a flat profile with a small night-time dip from the plant's pondage."""
+    hours = np.arange(0, 365 * 24)
+    mwh = HYDRO_MWH_PER_HOUR * np.where(hours % 24 < 6, 0.8, 1.0)
+    first = dt.datetime(2026, 1, 1)
+    lines = ["hour_utc,mwh"] + [
+        f"{(first + dt.timedelta(hours=int(h))).isoformat()}Z,{m:.4f}"
+        for h, m in zip(hours, mwh, strict=True)
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
 
 
 def build_fleet(
@@ -96,6 +117,7 @@ def build_fleet(
     write_billing(landing, t0, days, r_bill)
     write_grid(landing, t0, days, r_grid)
 
+    write_hydro_profile(out_dir / HYDRO_PROFILE)
     config_path = out_dir / CONFIG_NAME
     header = (
         f"# wattprint demo fleet (pipeline.demo.fleet, seed={seed}, {days} days from "

@@ -31,6 +31,15 @@ class GpuSpec:
 
 
 @dataclass(frozen=True)
+class ServerSpec:
+    key: str  # the key under `server_models` in the config
+    overhead_w: float  # non-GPU power (CPUs, DRAM, NICs, fans)
+    embodied_kg: float  # GPUs excluded
+    lifetime_years: float
+    source: str
+
+
+@dataclass(frozen=True)
 class SiteSpec:
     name: str
     grid_zone: str
@@ -44,6 +53,9 @@ class SiteSpec:
     annual_gco2e_per_kwh: float
     annual_gco2e_source: str
     deployment: str  # the serving gateway's name for this site's deployments
+    server: ServerSpec
+    offsite_water_l_per_kwh: float = 0.0
+    offsite_water_source: str = "not configured"
 
     @property
     def host_names(self) -> list[str]:
@@ -88,6 +100,31 @@ A100 = GpuSpec(
     mem_g_per_gpu=140,
 )
 
+DGX_H100 = ServerSpec(
+    key="DGX-H100",
+    overhead_w=1100.0,
+    embodied_kg=2500.0,
+    lifetime_years=6.0,
+    source=(
+        "Non-GPU power: assumption scaled from the Cloud Carbon Footprint coefficients for "
+        "p4d.24xlarge (CPU + DRAM at 50 % load + chassis, 942 W) to 2x Xeon 8480C; embodied "
+        "2,500 kgCO2e per server without GPUs and 6-year life from Luccioni et al. 2023, "
+        "Estimating the Carbon Footprint of BLOOM (JMLR)"
+    ),
+)
+
+P4D = ServerSpec(
+    key="p4d.24xlarge",
+    overhead_w=942.0,
+    embodied_kg=3476.8,
+    lifetime_years=4.0,
+    source=(
+        "Cloud Carbon Footprint coefficients, p4d.24xlarge: CPU 448.31 W + DRAM 397.56 W at 50 % "
+        "load + 96 W chassis delta; embodied 4,676.79 kgCO2e less 1,200 for the 8 GPUs; 4-year "
+        "life (CCF default)"
+    ),
+)
+
 STOCKHOLM = SiteSpec(
     name="stockholm",
     grid_zone="SE-SE3",
@@ -104,6 +141,7 @@ STOCKHOLM = SiteSpec(
     annual_gco2e_per_kwh=30.0,
     annual_gco2e_source="Electricity Maps, SE-SE3 annual average 2023 (direct emissions)",
     deployment="stockholm-prod",
+    server=DGX_H100,
 )
 
 VIRGINIA = SiteSpec(
@@ -119,7 +157,42 @@ VIRGINIA = SiteSpec(
     annual_gco2e_per_kwh=380.0,
     annual_gco2e_source="Electricity Maps, US-MIDA-PJM annual average 2023 (direct emissions)",
     deployment="virginia-prod",
+    server=P4D,
+    offsite_water_l_per_kwh=3.14,
+    offsite_water_source=(
+        "Li, Yang, Islam and Ren 2023, Making AI Less Thirsty (arXiv:2304.03271): U.S. average "
+        "water consumption of electricity generation, 3.14 L/kWh"
+    ),
 )
+
+# A run-of-river hydro PPA for Stockholm delivering by an hourly profile (hourly matching), and
+# unbundled RECs for Virginia matched annually. The profile is written by the demo fleet.
+HYDRO_PROFILE = "instruments/stockholm-hydro-ppa-2026.csv"
+HYDRO_MWH_PER_HOUR = 0.03
+INSTRUMENTS: list[dict[str, Any]] = [
+    {
+        "name": "stockholm-hydro-ppa",
+        "kind": "PPA",
+        "site": "stockholm",
+        "start": "2026-01-01",
+        "end": "2026-12-31",
+        "hourly_profile": HYDRO_PROFILE,
+        "gco2e_per_kwh": 0.0,
+        "source": "demo contract: 0.03 MWh each hour from a run-of-river plant in SE3, with "
+        "hourly delivery data",
+    },
+    {
+        "name": "virginia-recs-2026",
+        "kind": "REC",
+        "site": "virginia",
+        "start": "2026-01-01",
+        "end": "2026-12-31",
+        "mwh": 50.0,
+        "gco2e_per_kwh": 0.0,
+        "source": "demo contract: 50 MWh of Green-e certified wind RECs for calendar 2026",
+    },
+]
+
 
 SITES: tuple[SiteSpec, ...] = (STOCKHOLM, VIRGINIA)
 
@@ -190,6 +263,8 @@ def config_dict(start: date) -> dict[str, Any]:
                 "pue_source": s.pue_source,
                 "wue_l_per_kwh": s.wue_l_per_kwh,
                 "wue_source": s.wue_source,
+                "offsite_water_l_per_kwh": s.offsite_water_l_per_kwh,
+                "offsite_water_source": s.offsite_water_source,
                 "annual_gco2e_per_kwh": s.annual_gco2e_per_kwh,
                 "annual_gco2e_source": s.annual_gco2e_source,
             }
@@ -205,11 +280,27 @@ def config_dict(start: date) -> dict[str, Any]:
             }
             for g in gpus.values()
         },
+        "server_models": {
+            s.server.key: {
+                "overhead_w": s.server.overhead_w,
+                "embodied_kg": s.server.embodied_kg,
+                "lifetime_years": s.server.lifetime_years,
+                "source": s.server.source,
+            }
+            for s in SITES
+        },
         "host_groups": [
-            {"hosts": s.hosts, "site": s.name, "gpu_model": s.gpu.key, "gpus": GPUS_PER_NODE}
+            {
+                "hosts": s.hosts,
+                "site": s.name,
+                "gpu_model": s.gpu.key,
+                "gpus": GPUS_PER_NODE,
+                "server_model": s.server.key,
+            }
             for s in SITES
         ],
         "phase_rules": PHASE_RULES,
+        "instruments": INSTRUMENTS,
         "reporting": {
             "title": "AI energy and carbon disclosure (demo fleet)",
             "organisation": "Example AI Lab",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 
+from pipeline.config import Config
+from pipeline.report.model import CheckOutcome, DataQuality
 from pipeline.warehouse import one
 
 # float sums over ~12 pieces per GPU-hour: anything above a milliwatt-hour is a real leak
@@ -37,3 +39,66 @@ def energy_conservation(
         {"start": start, "end": end, "tolerance_wh": tolerance_wh},
     )
     return ConservationResult(int(row[0]), int(row[1]), float(row[2]))
+
+
+def negative_quantities(con: duckdb.DuckDBPyConnection, start_day: date, end_day: date) -> int:
+    """Daily rows with a quantity below zero (energy, GPU-hours, carbon, water, embodied)."""
+    return int(
+        one(con, "select_negative_quantities", {"start_day": start_day, "end_day": end_day})[0]
+    )
+
+
+def period_checks(
+    con: duckdb.DuckDBPyConnection,
+    cfg: Config,
+    start_day: date,
+    end_day: date,
+    quality: DataQuality,
+) -> list[CheckOutcome]:
+    """The report's gates: conservation, reconciliation and signs block publication; coverage of
+    measurements and of hourly grid data only warn."""
+    from pipeline.method.cost import cost_reconciliation
+
+    start = datetime.combine(start_day, datetime.min.time())
+    end = datetime.combine(end_day + timedelta(days=1), datetime.min.time())
+    cons = energy_conservation(con, start, end)
+    rec = cost_reconciliation(con, start, end)
+    neg = negative_quantities(con, start_day, end_day)
+    c = cfg.checks
+    return [
+        CheckOutcome(
+            name="energy_conserved",
+            passed=cons.passed,
+            blocking=True,
+            detail=f"{cons.checked} GPU-hours checked, {cons.failing} off by more than "
+            f"{TOLERANCE_WH} Wh (worst {cons.worst_abs_diff_wh:.2e} Wh)",
+        ),
+        CheckOutcome(
+            name="cost_reconciled",
+            passed=rec.passed,
+            blocking=True,
+            detail=f"{rec.lines} billing lines in {rec.currencies} currencies; worst difference "
+            f"{rec.worst_abs_diff_effective_cost:.2e} (effective), "
+            f"{rec.worst_abs_diff_billed_cost:.2e} (billed); {rec.lines_missing} lines missing",
+        ),
+        CheckOutcome(
+            name="no_negative_quantities",
+            passed=neg == 0,
+            blocking=True,
+            detail=f"{neg} daily rows with a negative quantity",
+        ),
+        CheckOutcome(
+            name="measured_coverage",
+            passed=quality.measured_share >= c.min_measured_share,
+            blocking=False,
+            detail=f"{quality.measured_share:.1%} of GPU energy measured "
+            f"(threshold {c.min_measured_share:.0%})",
+        ),
+        CheckOutcome(
+            name="grid_coverage",
+            passed=quality.grid_hourly_share >= c.min_grid_hourly_share,
+            blocking=False,
+            detail=f"{quality.grid_hourly_share:.1%} of facility energy priced with hourly grid "
+            f"data (threshold {c.min_grid_hourly_share:.0%})",
+        ),
+    ]

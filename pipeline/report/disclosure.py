@@ -7,29 +7,29 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import polars as pl
 
-from pipeline.config import Config
+from pipeline.config import PHASES, Config
+from pipeline.method import checks, period, uncertainty
+from pipeline.method.cost import period_cost
+from pipeline.method.lifecycle import crossover  # noqa: F401  (re-exported for callers)
+from pipeline.report.factors import factors, notes
 from pipeline.report.model import (
-    Crossover,
+    BoundaryFigures,
     DailyPhaseEnergy,
     DataQuality,
     Disclosure,
-    Factor,
-    InferenceFigures,
     InputFile,
-    ModelFigures,
     Period,
     PhaseFigures,
+    Quantiles,
     SiteFigures,
     TeamFigures,
     Totals,
-    TrainingFigures,
+    UncertaintyFigures,
 )
+from pipeline.report.models_section import ai_act, model_figures
 from pipeline.warehouse import frame, one
-
-TRAILING_DAYS = 7
 
 
 def code_version() -> str:
@@ -57,144 +57,148 @@ def code_version() -> str:
         return f"wattprint {version('wattprint')}"
 
 
-def crossover(days: list[date], training_kwh: np.ndarray, inference_kwh: np.ndarray) -> Crossover:
-    """When cumulative inference energy first reaches cumulative training energy, or how many days
-    at the trailing inference rate until it does (None without training or inference)."""
-    cum_t = np.cumsum(training_kwh)
-    cum_i = np.cumsum(inference_kwh)
-    total_t, total_i = (
-        float(cum_t[-1]) if len(days) else 0.0,
-        float(cum_i[-1]) if len(days) else 0.0,
+def _f(row: dict, key: str) -> float:
+    return float(row.get(key) or 0.0)
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return num / den if den else None
+
+
+def cost_frames(cost: pl.DataFrame, df: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, float]]:
+    """USD cost per (phase, model, team) with a `full_cost_usd` column (idle cost spread by the
+    period's GPU-hours), and the USD totals by basis."""
+    usd = cost.filter(pl.col("billing_currency") == "USD")
+    by_basis = {
+        b: float(usd.filter(pl.col("basis") == b).get_column("effective_cost").sum() or 0.0)
+        for b in ("gpu_share", "tagged", "idle", "unattributed")
+    }
+    keyed = (
+        usd.filter(pl.col("basis") != "unattributed")
+        .with_columns(pl.col("model").fill_null(""), pl.col("team").fill_null(""))
+        .group_by("phase", "model", "team")
+        .agg(cost_usd=pl.col("effective_cost").sum())
     )
-    if total_t > 0:
-        reached = np.nonzero((cum_i >= cum_t) & (cum_t > 0))[0]
-        if reached.size:
-            return Crossover(
-                reached=True,
-                date=days[int(reached[0])],
-                lifecycle_training_kwh=total_t,
-                lifecycle_inference_kwh=total_i,
+    jobs = (
+        df.filter(pl.col("phase") != "idle")
+        .group_by("phase", "model", "team")
+        .agg(pl.col("gpu_hours").sum())
+    )
+    all_gpu_h = float(jobs.get_column("gpu_hours").sum() or 0.0)
+    idle_usd = by_basis["idle"]
+    spread = (
+        jobs.join(keyed, on=["phase", "model", "team"], how="full", coalesce=True)
+        .with_columns(pl.col("cost_usd").fill_null(0.0), pl.col("gpu_hours").fill_null(0.0))
+        .with_columns(
+            full_cost_usd=pl.when(pl.col("phase") == "idle")
+            .then(0.0 if all_gpu_h else pl.col("cost_usd"))
+            .otherwise(
+                pl.col("cost_usd")
+                + (pl.col("gpu_hours") / all_gpu_h * idle_usd if all_gpu_h else 0.0)
             )
-    rate = float(np.mean(inference_kwh[-TRAILING_DAYS:])) if len(days) else 0.0
-    projected = (total_t - total_i) / rate if total_t > 0 and rate > 0 else None
-    return Crossover(
-        reached=False,
-        projected_days=projected,
-        lifecycle_training_kwh=total_t,
-        lifecycle_inference_kwh=total_i,
+        )
+        .sort("phase", "model", "team")
+    )
+    return spread, by_basis
+
+
+def _boundary(row: dict, cost: float, total_full_kwh: float) -> BoundaryFigures:
+    return BoundaryFigures(
+        energy_kwh=_f(row, "full_facility_energy_kwh"),
+        it_energy_kwh=_f(row, "full_it_energy_kwh"),
+        gpu_hours=_f(row, "full_gpu_hours"),
+        co2e_kg_location=_f(row, "full_co2e_kg_location"),
+        co2e_kg_market=_f(row, "full_co2e_kg_market"),
+        water_l=_f(row, "full_water_l"),
+        embodied_kg=_f(row, "full_embodied_kg"),
+        cost_usd=cost,
+        share_pct=100 * _f(row, "full_facility_energy_kwh") / total_full_kwh
+        if total_full_kwh
+        else 0.0,
     )
 
 
-def _sum(df: pl.DataFrame, col: str) -> float:
-    return float(df.get_column(col).sum() or 0.0) if df.height else 0.0
-
-
-def _models(con: duckdb.DuckDBPyConnection, p: dict) -> list[ModelFigures]:
-    mp = frame(con, "select_period_model_phases", p)
-    serving = frame(con, "select_period_serving", p)
-    life = frame(con, "select_model_daily_lifecycle", {"end_day": p["end_day"]}).fill_null(0.0)
-    names = sorted(
-        set(mp.get_column("model").to_list()) | set(serving.get_column("model").to_list())
+def _phases(df: pl.DataFrame, costs: pl.DataFrame, total_kwh: float) -> dict[str, PhaseFigures]:
+    by_phase = period.totals(df, ["phase"])
+    cost_by_phase = costs.group_by("phase").agg(
+        pl.col("cost_usd").sum(), pl.col("full_cost_usd").sum()
     )
+    cost_map = {r["phase"]: r for r in cost_by_phase.iter_rows(named=True)}
+    out = {}
+    for r in by_phase.iter_rows(named=True):
+        c = cost_map.get(r["phase"], {})
+        out[r["phase"]] = PhaseFigures(
+            energy_kwh=_f(r, "facility_energy_kwh"),
+            it_energy_kwh=_f(r, "it_energy_kwh"),
+            gpu_hours=_f(r, "gpu_hours"),
+            co2e_kg_location=_f(r, "co2e_kg_location"),
+            co2e_kg_market=_f(r, "co2e_kg_market"),
+            share_pct=100 * _f(r, "facility_energy_kwh") / total_kwh if total_kwh else 0.0,
+            water_l=_f(r, "water_l"),
+            embodied_kg=_f(r, "embodied_kg"),
+            cost_usd=float(c.get("cost_usd") or 0.0),
+            full_boundary=_boundary(r, float(c.get("full_cost_usd") or 0.0), total_kwh),
+        )
+    return out
+
+
+def _sites(df: pl.DataFrame, coverage: pl.DataFrame, cfg: Config) -> list[SiteFigures]:
+    by_site = period.totals(df, ["site"]).join(coverage, on="site", how="left")
     out = []
-    for name in names:
-        rows = mp.filter(pl.col("model") == name)
-        train = rows.filter(pl.col("phase").is_in(["training", "fine_tuning"]))
-        inf = rows.filter(pl.col("phase") == "inference")
-        srv = serving.filter(pl.col("model") == name)
-        requests = int(_sum(srv, "requests"))
-        tokens = int(_sum(srv, "output_tokens"))
-        inf_kwh = _sum(inf, "energy_kwh")
-        lc = life.filter(pl.col("model") == name)
+    for r in by_site.iter_rows(named=True):
+        s = cfg.sites[r["site"]]
+        fac, it = _f(r, "facility_energy_kwh"), _f(r, "it_energy_kwh")
         out.append(
-            ModelFigures(
-                name=name,
-                training=TrainingFigures(
-                    gpu_hours=_sum(train, "gpu_hours"),
-                    energy_kwh=_sum(train, "energy_kwh"),
-                    co2e_kg_location=_sum(train, "co2e_kg_location"),
-                    co2e_kg_market=_sum(train, "co2e_kg_market"),
-                ),
-                inference=InferenceFigures(
-                    requests=requests,
-                    output_tokens=tokens,
-                    gpu_hours=_sum(inf, "gpu_hours"),
-                    energy_kwh=inf_kwh,
-                    co2e_kg_location=_sum(inf, "co2e_kg_location"),
-                    wh_per_request=inf_kwh * 1000 / requests if requests else None,
-                    wh_per_1k_output_tokens=inf_kwh * 1e6 / tokens if tokens else None,
-                ),
-                crossover=crossover(
-                    lc.get_column("day").to_list(),
-                    lc.get_column("training_kwh").to_numpy(),
-                    lc.get_column("inference_kwh").to_numpy(),
-                ),
+            SiteFigures(
+                site=r["site"],
+                grid_zone=s.grid_zone,
+                pue=fac / it if it else s.pue,
+                mean_gco2e_per_kwh=1000 * _f(r, "co2e_kg_location") / fac if fac else None,
+                gpu_hours=_f(r, "gpu_hours"),
+                energy_kwh=fac,
+                co2e_kg_location=_f(r, "co2e_kg_location"),
+                co2e_kg_market=_f(r, "co2e_kg_market"),
+                cfe_pct=100 * _f(r, "cfe_kwh") / fac if fac else None,
+                hourly_matched_kwh=_f(r, "instrument_kwh"),
+                annual_volume_kwh=_f(r, "annual_volume_kwh"),
+                annual_matched_kwh=_f(r, "annual_matched_kwh"),
+                water_l=_f(r, "water_l"),
             )
         )
     return out
 
 
-def _factors(cfg: Config) -> list[Factor]:
-    f: list[Factor] = []
-    for name, s in cfg.sites.items():
-        f.append(Factor(name=f"PUE, {name}", value=f"{s.pue:g}", unit="ratio", source=s.pue_source))
-        for month, pue in sorted(s.pue_by_month.items()):
-            f.append(
-                Factor(
-                    name=f"PUE, {name}, {month}",
-                    value=f"{pue:g}",
-                    unit="ratio",
-                    source=s.pue_source,
-                )
-            )
-        f.append(
-            Factor(
-                name=f"WUE, {name}", value=f"{s.wue_l_per_kwh:g}", unit="L/kWh", source=s.wue_source
-            )
+def _teams(df: pl.DataFrame) -> list[TeamFigures]:
+    jobs = df.filter(pl.col("phase") != "idle")
+    by_team = period.totals(jobs, ["team"]).sort("facility_energy_kwh", descending=True)
+    return [
+        TeamFigures(
+            team=r["team"] or "(no team)",
+            gpu_hours=_f(r, "gpu_hours"),
+            energy_kwh=_f(r, "facility_energy_kwh"),
+            co2e_kg_location=_f(r, "co2e_kg_location"),
         )
-        f.append(
-            Factor(
-                name=f"Annual grid intensity, {s.grid_zone} (fallback)",
-                value=f"{s.annual_gco2e_per_kwh:g}",
-                unit="gCO2e/kWh",
-                source=s.annual_gco2e_source,
-            )
+        for r in by_team.iter_rows(named=True)
+    ]
+
+
+def _uncertainty(df: pl.DataFrame, cfg: Config) -> UncertaintyFigures:
+    groups = {
+        "total": pl.lit(True),
+        **{f"phase:{p}": pl.col("phase") == p for p in (*PHASES, "idle")},
+    }
+    for m in sorted(set(df.get_column("model").to_list()) - {""}):
+        groups[f"model:{m}:training"] = (pl.col("model") == m) & pl.col("phase").is_in(
+            ["training", "fine_tuning"]
         )
-        if s.residual_mix_gco2e_per_kwh is not None:
-            f.append(
-                Factor(
-                    name=f"Residual mix, {s.grid_zone}",
-                    value=f"{s.residual_mix_gco2e_per_kwh:g}",
-                    unit="gCO2e/kWh",
-                    source=s.residual_mix_source or "not stated",
-                )
-            )
-    for name, g in cfg.gpu_models.items():
-        f.append(
-            Factor(
-                name=f"{name} TDP / idle power",
-                value=f"{g.tdp_w:g} / {g.idle_w:g}",
-                unit="W",
-                source=g.source,
-            )
-        )
-        f.append(
-            Factor(
-                name=f"{name} embodied carbon over lifetime",
-                value=f"{g.embodied_kg:g} / {g.lifetime_years:g} y",
-                unit="kgCO2e",
-                source=g.source,
-            )
-        )
-    f.append(
-        Factor(
-            name="Telemetry gap cap",
-            value=f"{cfg.telemetry.max_gap_s:g}",
-            unit="s",
-            source="wattprint configuration: longer gaps are estimated",
-        )
+        groups[f"model:{m}:inference"] = (pl.col("model") == m) & (pl.col("phase") == "inference")
+    comps = period.components(df, groups)
+    q = uncertainty.simulate(comps, cfg.uncertainty) if comps.height else comps
+    return UncertaintyFigures(
+        seed=cfg.uncertainty.seed,
+        samples=cfg.uncertainty.samples,
+        quantiles=[Quantiles(**r) for r in q.iter_rows(named=True)] if comps.height else [],
     )
-    return f
 
 
 def build_disclosure(
@@ -206,30 +210,38 @@ def build_disclosure(
         "start": datetime.combine(start_day, datetime.min.time()),
         "end": datetime.combine(end_day + timedelta(days=1), datetime.min.time()),
     }
-    phases = frame(con, "select_period_phases", p)
-    total_kwh = _sum(phases, "energy_kwh")
-    cost = frame(con, "select_period_cost", p)
-    usd = cost.filter(pl.col("currency") == "USD")
-    other = cost.filter(pl.col("currency") != "USD")
+    daily = frame(con, "select_period_daily_summary", p)
+    df, coverage = period.prepare(daily, frame(con, "select_instruments"), start_day, end_day)
+    cost = period_cost(con, start_day, end_day)
+    costs, cost_basis = cost_frames(cost, df)
+    t = period.totals(df).row(0, named=True)
+    total_kwh, it_kwh, gpu_kwh = (
+        _f(t, "facility_energy_kwh"),
+        _f(t, "it_energy_kwh"),
+        _f(t, "gpu_energy_kwh"),
+    )
+    other = (
+        cost.filter(pl.col("billing_currency") != "USD")
+        .group_by("billing_currency")
+        .agg(pl.col("effective_cost").sum())
+        .sort("billing_currency")
+    )
     manifest = frame(con, "select_manifest", {})
-    notes = [
-        "Energy is GPU board energy from nvidia-smi power samples (trapezoid rule), cut exactly at "
-        "hour and job boundaries; facility energy = IT energy × PUE.",
-        "Idle is provisioned GPU capacity that no job held; it is reported as its own line.",
-        "Inference energy per request uses facility energy of the model's serving jobs.",
-    ]
-    if any(s.residual_mix_gco2e_per_kwh is None for s in cfg.sites.values()):
-        notes.append(
-            "Market-based carbon uses the location-based intensity for sites without a "
-            "configured residual-mix factor (no contractual instruments configured)."
-        )
-    if other.height:
-        notes.append(
-            "Billing lines in currencies other than USD are not included in cost: "
-            + ", ".join(
-                f"{r['currency'] or 'unknown'} {r['cost']:.2f}" for r in other.iter_rows(named=True)
-            )
-        )
+    phases = _phases(df, costs, total_kwh)
+    models = model_figures(con, df, costs, p)
+    quality = DataQuality(
+        measured_share=_f(t, "measured_kwh") / gpu_kwh if gpu_kwh else 0.0,
+        quarantined_rows=int(manifest.get_column("rows_quarantined").sum() or 0),
+        grid_fallback_hours=int(one(con, "select_grid_fallback_hours", window)[0]),
+        unclassified_jobs=int(one(con, "select_unclassified_jobs", p)[0]),
+        files=manifest.height,
+        scheduler_estimated_share=_f(t, "scheduler_estimated_kwh") / gpu_kwh if gpu_kwh else 0.0,
+        host_measured_share=_f(t, "host_measured_kwh") / _f(t, "host_energy_kwh")
+        if _f(t, "host_energy_kwh")
+        else 0.0,
+        grid_hourly_share=1 - _f(t, "fallback_facility_kwh") / total_kwh if total_kwh else 1.0,
+        unattributed_cost_usd=cost_basis["unattributed"],
+    )
     return Disclosure(
         title=cfg.reporting.title,
         organisation=cfg.reporting.organisation,
@@ -239,53 +251,44 @@ def build_disclosure(
         period=Period(start=start_day, end=end_day, days=(end_day - start_day).days + 1),
         totals=Totals(
             energy_kwh=total_kwh,
-            it_energy_kwh=_sum(phases, "it_energy_kwh"),
-            gpu_hours=_sum(phases, "gpu_hours"),
-            co2e_kg_location=_sum(phases, "co2e_kg_location"),
-            co2e_kg_market=_sum(phases, "co2e_kg_market"),
-            water_l=_sum(phases, "water_l"),
-            embodied_kg=_sum(phases, "embodied_kg"),
-            cost_usd=_sum(usd, "cost"),
+            it_energy_kwh=it_kwh,
+            gpu_hours=_f(t, "gpu_hours"),
+            co2e_kg_location=_f(t, "co2e_kg_location"),
+            co2e_kg_market=_f(t, "co2e_kg_market"),
+            water_l=_f(t, "water_l"),
+            embodied_kg=_f(t, "embodied_kg"),
+            cost_usd=sum(cost_basis.values()),
+            gpu_energy_kwh=gpu_kwh,
+            host_energy_kwh=_f(t, "host_energy_kwh"),
+            facility_overhead_kwh=total_kwh - it_kwh,
+            water_onsite_l=_f(t, "water_onsite_l"),
+            water_offsite_l=_f(t, "water_offsite_l"),
+            embodied_gpu_kg=_f(t, "embodied_gpu_kg"),
+            embodied_server_kg=_f(t, "embodied_server_kg"),
+            instrument_kwh=_f(t, "instrument_kwh") + _f(t, "annual_instrument_kwh"),
+            cfe_pct=100 * _f(t, "cfe_kwh") / total_kwh if total_kwh else None,
+            cost_attributed_usd=cost_basis["gpu_share"] + cost_basis["tagged"],
+            cost_idle_usd=cost_basis["idle"],
+            cost_unattributed_usd=cost_basis["unattributed"],
         ),
-        phases={
-            r["phase"]: PhaseFigures(
-                energy_kwh=r["energy_kwh"],
-                it_energy_kwh=r["it_energy_kwh"],
-                gpu_hours=r["gpu_hours"],
-                co2e_kg_location=r["co2e_kg_location"],
-                co2e_kg_market=r["co2e_kg_market"],
-                share_pct=100 * r["energy_kwh"] / total_kwh if total_kwh else 0.0,
-            )
-            for r in phases.iter_rows(named=True)
-        },
+        phases=phases,
         daily=[
             DailyPhaseEnergy(**r)
             for r in frame(con, "select_period_daily", p).iter_rows(named=True)
         ],
-        models=_models(con, p),
-        sites=[
-            SiteFigures(**{**r, "pue": r["pue"] or cfg.sites[r["site"]].pue})
-            for r in frame(con, "select_period_sites", p).iter_rows(named=True)
-        ],
-        teams=[
-            TeamFigures(**{**r, "team": r["team"] or "(no team)"})
-            for r in frame(con, "select_period_teams", p).iter_rows(named=True)
-        ],
-        data_quality=DataQuality(
-            measured_share=_sum(phases, "measured_kwh") / _sum(phases, "it_energy_kwh")
-            if _sum(phases, "it_energy_kwh")
-            else 0.0,
-            quarantined_rows=int(_sum(manifest, "rows_quarantined")),
-            grid_fallback_hours=int(one(con, "select_grid_fallback_hours", window)[0]),
-            unclassified_jobs=int(one(con, "select_unclassified_jobs", p)[0]),
-            files=manifest.height,
-        ),
-        factors=_factors(cfg),
+        models=models,
+        sites=_sites(df, coverage, cfg),
+        teams=_teams(df),
+        data_quality=quality,
+        factors=factors(cfg),
         inputs=[
             InputFile(
                 path=r["source_path"], sha256=r["sha256"], rows=r["rows_read"], format=r["format"]
             )
             for r in manifest.iter_rows(named=True)
         ],
-        notes=notes,
+        notes=notes(cfg, other),
+        uncertainty=_uncertainty(df, cfg),
+        checks=checks.period_checks(con, cfg, start_day, end_day, quality),
+        regulatory=ai_act(df, models, t, cfg),
     )

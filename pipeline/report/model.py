@@ -25,13 +25,39 @@ class Period(_M):
 
 class Totals(_M):
     energy_kwh: float = Field(description="facility energy: IT energy × PUE")
-    it_energy_kwh: float = Field(description="IT energy: GPU energy (host overhead: method issue)")
+    it_energy_kwh: float = Field(description="IT energy: GPU board energy + host overhead")
+    gpu_hours: float
+    co2e_kg_location: float
+    co2e_kg_market: float = Field(description="after hourly and annual instruments")
+    water_l: float = Field(description="on-site + off-site")
+    embodied_kg: float = Field(description="GPU + server embodied carbon for the hours held")
+    cost_usd: float = Field(description="total of the period's USD billing lines (EffectiveCost)")
+    gpu_energy_kwh: float = 0.0
+    host_energy_kwh: float = 0.0
+    facility_overhead_kwh: float = Field(0.0, description="facility − IT energy")
+    water_onsite_l: float = 0.0
+    water_offsite_l: float = 0.0
+    embodied_gpu_kg: float = 0.0
+    embodied_server_kg: float = 0.0
+    instrument_kwh: float = Field(0.0, description="consumption covered by instruments")
+    cfe_pct: float | None = Field(None, description="hourly carbon-free energy %, 0-100")
+    cost_attributed_usd: float = Field(0.0, description="to jobs by GPU share, or by tags")
+    cost_idle_usd: float = Field(0.0, description="mapped to hosts but no job held them")
+    cost_unattributed_usd: float = Field(0.0, description="mapped to no host and no tag")
+
+
+class BoundaryFigures(_M):
+    """A phase with its share of idle capacity (full boundary)."""
+
+    energy_kwh: float
+    it_energy_kwh: float
     gpu_hours: float
     co2e_kg_location: float
     co2e_kg_market: float
     water_l: float
     embodied_kg: float
     cost_usd: float
+    share_pct: float
 
 
 class PhaseFigures(_M):
@@ -41,6 +67,12 @@ class PhaseFigures(_M):
     co2e_kg_location: float
     co2e_kg_market: float
     share_pct: float = Field(description="share of facility energy in the period, 0-100")
+    water_l: float = 0.0
+    embodied_kg: float = 0.0
+    cost_usd: float = Field(0.0, description="attributed USD cost (idle: mapped, unheld)")
+    full_boundary: BoundaryFigures | None = Field(
+        None, description="with idle capacity spread by GPU-hours (idle: what could not be)"
+    )
 
 
 class DailyPhaseEnergy(_M):
@@ -54,6 +86,10 @@ class TrainingFigures(_M):
     energy_kwh: float
     co2e_kg_location: float
     co2e_kg_market: float
+    water_l: float = 0.0
+    embodied_kg: float = 0.0
+    cost_usd: float = 0.0
+    estimated_share: float = Field(0.0, description="share of GPU energy not measured, 0-1")
 
 
 class InferenceFigures(_M):
@@ -64,6 +100,64 @@ class InferenceFigures(_M):
     co2e_kg_location: float
     wh_per_request: float | None
     wh_per_1k_output_tokens: float | None
+    co2e_kg_market: float = 0.0
+    water_l: float = 0.0
+    cost_usd: float = 0.0
+
+
+class UnitFigures(_M):
+    """Per request and per 1,000 output tokens, at one boundary."""
+
+    wh_per_request: float | None
+    gco2e_location_per_request: float | None
+    gco2e_market_per_request: float | None
+    water_ml_per_request: float | None
+    cost_usd_per_request: float | None
+    wh_per_1k_output_tokens: float | None
+    gco2e_location_per_1k_output_tokens: float | None
+    gco2e_market_per_1k_output_tokens: float | None
+    water_ml_per_1k_output_tokens: float | None
+    cost_usd_per_1k_output_tokens: float | None
+
+
+class BoundaryBreakdown(_M):
+    """Full-boundary Wh per request, by where the energy went."""
+
+    accelerator_wh: float
+    host_wh: float
+    idle_wh: float
+    facility_overhead_wh: float
+
+
+class FunctionalUnits(_M):
+    accelerator: UnitFigures = Field(description="GPU board energy of serving jobs only")
+    full_boundary: UnitFigures = Field(
+        description="+ host, idle capacity share, facility overhead, embodied excluded"
+    )
+    breakdown_per_request: BoundaryBreakdown | None
+    sci_gco2e_per_request: float | None = Field(
+        description="SCI = (E × I + M) per request, full boundary, location-based I"
+    )
+
+
+class Efficiency(_M):
+    """Energy per request against total inference energy: previous period vs this one."""
+
+    basis: str  # "previous month" or "week over week"
+    previous_wh_per_request: float | None
+    current_wh_per_request: float | None
+    previous_inference_kwh: float
+    current_inference_kwh: float
+    rebound: bool | None = Field(
+        description="efficiency improved but total inference energy grew (Jevons); None: "
+        "no comparable previous period"
+    )
+
+
+class CumulativePoint(_M):
+    day: date
+    training_kwh: float
+    inference_kwh: float
 
 
 class Crossover(_M):
@@ -72,6 +166,13 @@ class Crossover(_M):
     projected_days: float | None = None
     lifecycle_training_kwh: float
     lifecycle_inference_kwh: float
+    lifecycle_requests: int = 0
+    training_wh_per_request_amortised: float | None = Field(
+        None, description="lifecycle training energy / requests served so far"
+    )
+    inference_share_pct: float | None = Field(
+        None, description="inference share of lifecycle (training + inference) energy, 0-100"
+    )
 
 
 class ModelFigures(_M):
@@ -79,6 +180,9 @@ class ModelFigures(_M):
     training: TrainingFigures  # training + fine-tuning of this model
     inference: InferenceFigures
     crossover: Crossover
+    units: FunctionalUnits | None = None
+    efficiency: list[Efficiency] = Field(default_factory=list)
+    cumulative: list[CumulativePoint] = Field(default_factory=list)
 
 
 class SiteFigures(_M):
@@ -89,6 +193,12 @@ class SiteFigures(_M):
     gpu_hours: float
     energy_kwh: float
     co2e_kg_location: float
+    co2e_kg_market: float = 0.0
+    cfe_pct: float | None = None
+    hourly_matched_kwh: float = 0.0
+    annual_volume_kwh: float = 0.0
+    annual_matched_kwh: float = 0.0
+    water_l: float = 0.0
 
 
 class TeamFigures(_M):
@@ -104,6 +214,54 @@ class DataQuality(_M):
     grid_fallback_hours: int = Field(description="site-hours priced with a fallback intensity")
     unclassified_jobs: int
     files: int
+    scheduler_estimated_share: float = Field(
+        0.0, description="share of GPU energy estimated from allocations without telemetry, 0-1"
+    )
+    host_measured_share: float = Field(0.0, description="share of host overhead measured, 0-1")
+    grid_hourly_share: float = Field(
+        1.0, description="share of facility energy priced with hourly grid data, 0-1"
+    )
+    unattributed_cost_usd: float = 0.0
+
+
+class Quantiles(_M):
+    group: str  # "total", "phase:<phase>", "model:<model>:training|inference"
+    metric: str  # energy_kwh, it_energy_kwh, co2e_kg_location, co2e_kg_market, embodied_kg
+    central: float
+    p5: float
+    p50: float
+    p95: float
+
+
+class UncertaintyFigures(_M):
+    seed: int
+    samples: int
+    quantiles: list[Quantiles]
+
+
+class CheckOutcome(_M):
+    name: str
+    passed: bool
+    blocking: bool
+    detail: str
+
+
+class AiActModel(_M):
+    """EU AI Act Annex XI §1.2 fields for one model's training in the period."""
+
+    model: str
+    training_gpu_hours: float
+    training_days: int = Field(description="days with training or fine-tuning jobs")
+    energy_kwh: float
+    energy_basis: str = Field(description="'measured', 'estimated' or 'measured and estimated'")
+
+
+class Regulatory(_M):
+    ai_act: list[AiActModel]
+    scope2_location_kg: float
+    scope2_market_kg: float
+    scope2_instrument_kwh: float
+    scope2_residual_factor_note: str
 
 
 class Factor(_M):
@@ -121,7 +279,7 @@ class InputFile(_M):
 
 
 class Disclosure(_M):
-    schema_version: int = 1
+    schema_version: int = 2
     title: str
     organisation: str
     generated_at: datetime
@@ -138,3 +296,6 @@ class Disclosure(_M):
     factors: list[Factor]
     inputs: list[InputFile]
     notes: list[str] = Field(default_factory=list, description="method caveats printed verbatim")
+    uncertainty: UncertaintyFigures | None = None
+    checks: list[CheckOutcome] = Field(default_factory=list)
+    regulatory: Regulatory | None = None

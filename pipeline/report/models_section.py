@@ -1,0 +1,223 @@
+"""Per-model figures: training, inference, functional units, lifecycle; AI Act fields."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import polars as pl
+
+from pipeline.config import Config
+from pipeline.method import period
+from pipeline.method.lifecycle import crossover, cumulative, efficiency, with_amortisation
+from pipeline.method.units import unit_figures
+from pipeline.report.model import (
+    AiActModel,
+    BoundaryBreakdown,
+    Efficiency,
+    FunctionalUnits,
+    InferenceFigures,
+    ModelFigures,
+    Regulatory,
+    TrainingFigures,
+)
+from pipeline.warehouse import frame
+
+TRAINING = ("training", "fine_tuning")
+WEEK = 7
+
+
+def _f(row: dict, key: str) -> float:
+    return float(row.get(key) or 0.0)
+
+
+def _sum(df: pl.DataFrame, expr: pl.Expr) -> float:
+    return float(df.select(expr.sum()).item() or 0.0) if df.height else 0.0
+
+
+def previous_month(start_day: date) -> tuple[date, date]:
+    last = start_day.replace(day=1) - timedelta(days=1)
+    return last.replace(day=1), last
+
+
+def _efficiencies(
+    name: str, inf_daily: pl.DataFrame, srv_daily: pl.DataFrame, p: dict
+) -> list[Efficiency]:
+    """Month over month (the previous calendar month) and week over week inside the period."""
+    inf = inf_daily.filter(pl.col("model") == name)
+    srv = srv_daily.filter(pl.col("model") == name)
+
+    def span(a: date, b: date) -> tuple[float, int, int]:
+        kwh = _sum(inf.filter(pl.col("day").is_between(a, b)), pl.col("inference_kwh"))
+        req = int(_sum(srv.filter(pl.col("day").is_between(a, b)), pl.col("requests")))
+        days_with_data = inf.filter(pl.col("day").is_between(a, b)).get_column("day").n_unique()
+        return kwh, req, days_with_data
+
+    start, end = p["start_day"], p["end_day"]
+    pm_start, pm_end = previous_month(start)
+    out = [efficiency("previous month", span(pm_start, pm_end), span(start, end))]
+    weeks = ((end - start).days + 1) // WEEK
+    for w in range(1, weeks):
+        a = start + timedelta(days=w * WEEK)
+        prev = span(a - timedelta(days=WEEK), a - timedelta(days=1))
+        cur = span(a, a + timedelta(days=WEEK - 1))
+        out.append(efficiency(f"week from {a.isoformat()} vs the week before", prev, cur))
+    return out
+
+
+def _units(inf: pl.DataFrame, inf_cost: tuple[float, float], requests: int, tokens: int):
+    t = period.totals(inf).row(0, named=True)
+    gpu, fac = pl.col("gpu_energy_kwh"), pl.col("facility_energy_kwh")
+    # accelerator-only: GPU energy with the row's grid intensity, no PUE, host or idle
+    share_of_fac = pl.when(fac > 0).then(gpu / fac).otherwise(0.0)
+    share_of_it = pl.when(pl.col("it_energy_kwh") > 0).then(gpu / pl.col("it_energy_kwh"))
+    accel = unit_figures(
+        energy_kwh=_f(t, "gpu_energy_kwh"),
+        co2e_kg_location=_sum(inf, pl.col("co2e_kg_location") * share_of_fac),
+        co2e_kg_market=_sum(inf, pl.col("co2e_kg_market") * share_of_fac),
+        water_l=_sum(
+            inf,
+            pl.col("water_onsite_l") * share_of_it.otherwise(0.0)
+            + pl.col("water_offsite_l") * share_of_fac,
+        ),
+        cost_usd=inf_cost[0],
+        requests=requests,
+        output_tokens=tokens,
+    )
+    full = unit_figures(
+        energy_kwh=_f(t, "full_facility_energy_kwh"),
+        co2e_kg_location=_f(t, "full_co2e_kg_location"),
+        co2e_kg_market=_f(t, "full_co2e_kg_market"),
+        water_l=_f(t, "full_water_l"),
+        cost_usd=inf_cost[1],
+        requests=requests,
+        output_tokens=tokens,
+    )
+    breakdown = (
+        BoundaryBreakdown(
+            accelerator_wh=_f(t, "gpu_energy_kwh") * 1000 / requests,
+            host_wh=_f(t, "host_energy_kwh") * 1000 / requests,
+            idle_wh=(_f(t, "full_it_energy_kwh") - _f(t, "it_energy_kwh")) * 1000 / requests,
+            facility_overhead_wh=(_f(t, "full_facility_energy_kwh") - _f(t, "full_it_energy_kwh"))
+            * 1000
+            / requests,
+        )
+        if requests
+        else None
+    )
+    sci = (
+        (_f(t, "full_co2e_kg_location") + _f(t, "full_embodied_kg")) * 1000 / requests
+        if requests
+        else None
+    )
+    return FunctionalUnits(
+        accelerator=accel,
+        full_boundary=full,
+        breakdown_per_request=breakdown,
+        sci_gco2e_per_request=sci,
+    )
+
+
+def model_figures(
+    con: duckdb.DuckDBPyConnection, df: pl.DataFrame, costs: pl.DataFrame, p: dict
+) -> list[ModelFigures]:
+    serving = frame(con, "select_period_serving", p)
+    life = frame(con, "select_model_daily_lifecycle", {"end_day": p["end_day"]}).fill_null(0.0)
+    life_req = frame(con, "select_model_lifecycle_requests", {"end_day": p["end_day"]})
+    history = {"start_day": previous_month(p["start_day"])[0], "end_day": p["end_day"]}
+    inf_daily = frame(con, "select_model_inference_daily", history)
+    srv_daily = frame(con, "select_serving_daily", history)
+    names = sorted(
+        (set(df.get_column("model").to_list()) - {""}) | set(serving.get_column("model").to_list())
+    )
+    out = []
+    for name in names:
+        mine = df.filter(pl.col("model") == name)
+        train = mine.filter(pl.col("phase").is_in(TRAINING))
+        inf = mine.filter(pl.col("phase") == "inference")
+        tt = period.totals(train).row(0, named=True)
+        it = period.totals(inf).row(0, named=True)
+        c = costs.filter(pl.col("model") == name)
+        train_cost = _sum(c.filter(pl.col("phase").is_in(TRAINING)), pl.col("cost_usd"))
+        inf_c = c.filter(pl.col("phase") == "inference")
+        inf_cost = (_sum(inf_c, pl.col("cost_usd")), _sum(inf_c, pl.col("full_cost_usd")))
+        srv = serving.filter(pl.col("model") == name)
+        requests = int(_sum(srv, pl.col("requests")))
+        tokens = int(_sum(srv, pl.col("output_tokens")))
+        inf_kwh = _f(it, "facility_energy_kwh")
+        lc = life.filter(pl.col("model") == name)
+        days = lc.get_column("day").to_list()
+        t_kwh, i_kwh = (
+            lc.get_column("training_kwh").to_numpy(),
+            lc.get_column("inference_kwh").to_numpy(),
+        )
+        lr = life_req.filter(pl.col("model") == name)
+        out.append(
+            ModelFigures(
+                name=name,
+                training=TrainingFigures(
+                    gpu_hours=_f(tt, "gpu_hours"),
+                    energy_kwh=_f(tt, "facility_energy_kwh"),
+                    co2e_kg_location=_f(tt, "co2e_kg_location"),
+                    co2e_kg_market=_f(tt, "co2e_kg_market"),
+                    water_l=_f(tt, "water_l"),
+                    embodied_kg=_f(tt, "embodied_kg"),
+                    cost_usd=train_cost,
+                    estimated_share=1 - _f(tt, "measured_kwh") / _f(tt, "gpu_energy_kwh")
+                    if _f(tt, "gpu_energy_kwh")
+                    else 0.0,
+                ),
+                inference=InferenceFigures(
+                    requests=requests,
+                    output_tokens=tokens,
+                    gpu_hours=_f(it, "gpu_hours"),
+                    energy_kwh=inf_kwh,
+                    co2e_kg_location=_f(it, "co2e_kg_location"),
+                    wh_per_request=inf_kwh * 1000 / requests if requests else None,
+                    wh_per_1k_output_tokens=inf_kwh * 1e6 / tokens if tokens else None,
+                    co2e_kg_market=_f(it, "co2e_kg_market"),
+                    water_l=_f(it, "water_l"),
+                    cost_usd=inf_cost[0],
+                ),
+                crossover=with_amortisation(
+                    crossover(days, t_kwh, i_kwh),
+                    int(lr.get_column("requests").sum() or 0) if lr.height else 0,
+                ),
+                units=_units(inf, inf_cost, requests, tokens),
+                efficiency=_efficiencies(name, inf_daily, srv_daily, p),
+                cumulative=cumulative(days, t_kwh, i_kwh),
+            )
+        )
+    return out
+
+
+def ai_act(df: pl.DataFrame, models: list[ModelFigures], t: dict, cfg: Config) -> Regulatory:
+    rows = []
+    for m in models:
+        train = df.filter((pl.col("model") == m.name) & pl.col("phase").is_in(TRAINING))
+        if not train.height:
+            continue
+        est = m.training.estimated_share
+        rows.append(
+            AiActModel(
+                model=m.name,
+                training_gpu_hours=m.training.gpu_hours,
+                training_days=train.filter(pl.col("gpu_hours") > 0).get_column("day").n_unique(),
+                energy_kwh=m.training.energy_kwh,
+                energy_basis="measured"
+                if est < 1e-9
+                else "estimated"
+                if est > 1 - 1e-9
+                else "measured and estimated",
+            )
+        )
+    residual = [k for k, s in cfg.sites.items() if s.residual_mix_gco2e_per_kwh is None]
+    return Regulatory(
+        ai_act=rows,
+        scope2_location_kg=_f(t, "co2e_kg_location"),
+        scope2_market_kg=_f(t, "co2e_kg_market"),
+        scope2_instrument_kwh=_f(t, "instrument_kwh") + _f(t, "annual_instrument_kwh"),
+        scope2_residual_factor_note="residual mix configured for every site"
+        if not residual
+        else "location intensity stands in for the residual mix at: " + ", ".join(residual),
+    )
