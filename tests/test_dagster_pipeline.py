@@ -18,6 +18,7 @@ TABLES = {
     "gpu_energy_attributed": "hour_utc, host, gpu_index, job_key",
     "footprint_hourly": "hour_utc, site, job_key",
     "daily_summary": "day, site, phase, model, team",
+    "cost_attributed": "day, source_path, line, job_key",
 }
 
 
@@ -65,7 +66,13 @@ def test_materialise_twice_gives_identical_tables(small_fleet):
     mats = data_run.get_asset_materialization_events()
     assert {e.asset_key.to_user_string() for e in mats} == set(DATA_ASSETS)
     evals = data_run.get_asset_check_evaluations()
-    assert [(e.check_name, e.passed) for e in evals] == [("energy_conserved", True)]
+    assert sorted((e.check_name, e.passed) for e in evals) == [
+        ("cost_reconciled", True),
+        ("energy_conserved", True),
+        ("grid_coverage", True),
+        ("measured_coverage", True),
+        ("no_negative_quantities", True),
+    ]
     # the ingest asset found every file unchanged the second time
     ingest = second[0].asset_materializations_for_node("landing_files")[0]
     assert ingest.metadata["files_ingested"].value == 0

@@ -80,15 +80,45 @@ def footprint_hourly(
     return dg.MaterializeResult(metadata={"dagster/row_count": n})
 
 
-@dg.asset(deps=[footprint_hourly, job_allocations], **_common)
-def daily_summary(
-    context: dg.AssetExecutionContext, wattprint: WattprintResource
-) -> dg.MaterializeResult:
+@dg.asset(
+    deps=[footprint_hourly, job_allocations],
+    check_specs=[
+        dg.AssetCheckSpec("no_negative_quantities", asset="daily_summary", blocking=True),
+        dg.AssetCheckSpec("measured_coverage", asset="daily_summary"),
+        dg.AssetCheckSpec("grid_coverage", asset="daily_summary"),
+    ],
+    **_common,
+)
+def daily_summary(context: dg.AssetExecutionContext, wattprint: WattprintResource):
     """Daily footprint by site, phase, model and team (idle as its own phase)."""
     start, end = window(context)
+    thresholds = wattprint.config().checks
     with wattprint.connect() as con:
         n = build_daily_summary(con, start, end)
-        kwh = one(con, "select_window_facility_kwh", {"start": start, "end": end})[0]
-    return dg.MaterializeResult(
+        kwh, measured, hourly, negative = one(
+            con, "select_window_quality", {"start": start, "end": end}
+        )
+    yield dg.MaterializeResult(
         metadata={"dagster/row_count": n, "facility_energy_kwh": float(kwh)}
+    )
+    yield dg.AssetCheckResult(
+        check_name="no_negative_quantities",
+        passed=negative == 0,
+        metadata={"negative_rows": int(negative)},
+    )
+    # coverage only warns: estimated figures are still a disclosure, flagged as such
+    yield dg.AssetCheckResult(
+        check_name="measured_coverage",
+        passed=measured >= thresholds.min_measured_share,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"measured_share": float(measured), "threshold": thresholds.min_measured_share},
+    )
+    yield dg.AssetCheckResult(
+        check_name="grid_coverage",
+        passed=hourly >= thresholds.min_grid_hourly_share,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "grid_hourly_share": float(hourly),
+            "threshold": thresholds.min_grid_hourly_share,
+        },
     )

@@ -10,7 +10,7 @@ from pipeline.reporting import report_period
 
 
 @dg.asset(
-    deps=["daily_summary", "landing_files"],
+    deps=["daily_summary", "cost_attributed", "landing_files"],
     partitions_def=monthly,
     kinds={"pdf", "html", "json"},
     group_name="report",
