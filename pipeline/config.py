@@ -37,7 +37,7 @@ class Paths(_Strict):
 class Site(_Strict):
     grid_zone: str
     timezone: str = "UTC"
-    pue: float = Field(1.2, ge=1.0, le=3.0)
+    pue: float = Field(1.58, ge=1.0, le=3.0)
     pue_by_month: dict[str, float] = Field(
         default_factory=dict, description="YYYY-MM -> PUE; overrides `pue` for that month"
     )
