@@ -19,37 +19,44 @@ from pipeline.method.allocations import build_job_allocations
 from pipeline.method.checks import energy_conservation
 from pipeline.method.energy import build_gpu_energy_attributed, build_gpu_energy_intervals
 from pipeline.warehouse import connect, insert_frame
+from tests.frames import schema_of
 
 D1 = datetime(2026, 1, 1)
 D2 = D1 + timedelta(days=1)
 D3 = D1 + timedelta(days=2)
 
-SAMPLE_SCHEMA = {
-    "source_path": pl.String,
-    "line": pl.Int64,
-    "host": pl.String,
-    "gpu_index": pl.Int32,
-    "ts_utc": pl.Datetime("us"),
-    "power_w": pl.Float64,
-    "util_pct": pl.Float64,
-}
-JOB_SCHEMA = {
-    "source_path": pl.String,
-    "line": pl.Int64,
-    "job_id": pl.String,
-    "step": pl.String,
-    "job_name": pl.String,
-    "user_name": pl.String,
-    "account": pl.String,
-    "partition": pl.String,
-    "state": pl.String,
-    "start_utc": pl.Datetime("us"),
-    "end_utc": pl.Datetime("us"),
-    "node_list": pl.String,
-    "hosts": pl.List(pl.String),
-    "gpus": pl.Int32,
-    "comment": pl.String,
-}
+SAMPLE_SCHEMA = schema_of(
+    "raw_gpu_samples",
+    [
+        "source_path",
+        "line",
+        "host",
+        "gpu_index",
+        "ts_utc",
+        "power_w",
+        "util_pct",
+    ],
+)
+JOB_SCHEMA = schema_of(
+    "raw_slurm_jobs",
+    [
+        "source_path",
+        "line",
+        "job_id",
+        "step",
+        "job_name",
+        "user_name",
+        "account",
+        "partition",
+        "state",
+        "start_utc",
+        "end_utc",
+        "node_list",
+        "hosts",
+        "gpus",
+        "comment",
+    ],
+)
 
 
 def make_config() -> Config:

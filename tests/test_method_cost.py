@@ -21,6 +21,7 @@ from pipeline.config import Config
 from pipeline.inventory import load_inventory
 from pipeline.method.cost import build_cost_attributed, cost_reconciliation, period_cost
 from pipeline.warehouse import connect, insert_frame
+from tests.frames import schema_of
 
 D1 = datetime(2026, 1, 1)
 D2 = D1 + timedelta(days=1)
@@ -39,42 +40,51 @@ CONFIG = {
     "billing": {"resource_hosts": {"i-abc": "n2"}},
 }
 
-BILLING_SCHEMA = {
-    "source_path": pl.String,
-    "line": pl.Int64,
-    "billing_currency": pl.String,
-    "charge_period_start": pl.Datetime("us"),
-    "charge_period_end": pl.Datetime("us"),
-    "resource_id": pl.String,
-    "resource_name": pl.String,
-    "billed_cost": pl.Float64,
-    "effective_cost": pl.Float64,
-    "tags": pl.String,
-}
-ATTRIBUTED_SCHEMA = {
-    "hour_utc": pl.Datetime("us"),
-    "site": pl.String,
-    "host": pl.String,
-    "gpu_index": pl.Int32,
-    "job_key": pl.String,
-    "energy_wh": pl.Float64,
-    "gpu_s": pl.Float64,
-    "measured_wh": pl.Float64,
-}
-ALLOCATION_SCHEMA = {
-    "day": pl.Date,
-    "job_key": pl.String,
-    "job_id": pl.String,
-    "site": pl.String,
-    "host": pl.String,
-    "gpus_on_host": pl.Float64,
-    "start_utc": pl.Datetime("us"),
-    "end_utc": pl.Datetime("us"),
-    "phase": pl.String,
-    "model": pl.String,
-    "team": pl.String,
-    "phase_rule": pl.String,
-}
+BILLING_SCHEMA = schema_of(
+    "raw_billing",
+    [
+        "source_path",
+        "line",
+        "billing_currency",
+        "charge_period_start",
+        "charge_period_end",
+        "resource_id",
+        "resource_name",
+        "billed_cost",
+        "effective_cost",
+        "tags",
+    ],
+)
+ATTRIBUTED_SCHEMA = schema_of(
+    "gpu_energy_attributed",
+    [
+        "hour_utc",
+        "site",
+        "host",
+        "gpu_index",
+        "job_key",
+        "energy_wh",
+        "gpu_s",
+        "measured_wh",
+    ],
+)
+ALLOCATION_SCHEMA = schema_of(
+    "job_allocations",
+    [
+        "day",
+        "job_key",
+        "job_id",
+        "site",
+        "host",
+        "gpus_on_host",
+        "start_utc",
+        "end_utc",
+        "phase",
+        "model",
+        "team",
+        "phase_rule",
+    ],
+)
 
 
 def at(hours: float) -> datetime:

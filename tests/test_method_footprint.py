@@ -24,6 +24,7 @@ from pipeline.method.energy import (
 )
 from pipeline.report.disclosure import crossover
 from pipeline.warehouse import connect, insert_frame
+from tests.frames import schema_of
 
 D1 = datetime(2026, 1, 1)
 D2 = D1 + timedelta(days=1)
@@ -33,34 +34,43 @@ IT_KWH = WATTS * 1.0 / 1000  # one GPU-hour at 300 W
 EMBODIED_KG, LIFETIME_Y = 1752.0, 4.0
 EMBODIED_PER_GPU_H = EMBODIED_KG / (LIFETIME_Y * 8760)  # 0.05 kg per GPU-hour
 
-SAMPLE_SCHEMA = {
-    "source_path": pl.String,
-    "line": pl.Int64,
-    "host": pl.String,
-    "gpu_index": pl.Int32,
-    "ts_utc": pl.Datetime("us"),
-    "power_w": pl.Float64,
-    "util_pct": pl.Float64,
-}
-GRID_SCHEMA = {
-    "source_path": pl.String,
-    "line": pl.Int64,
-    "zone": pl.String,
-    "datetime_utc": pl.Datetime("us"),
-    "gco2e_per_kwh_direct": pl.Float64,
-}
-JOB_SCHEMA = {
-    "source_path": pl.String,
-    "line": pl.Int64,
-    "job_id": pl.String,
-    "step": pl.String,
-    "job_name": pl.String,
-    "start_utc": pl.Datetime("us"),
-    "end_utc": pl.Datetime("us"),
-    "hosts": pl.List(pl.String),
-    "gpus": pl.Int32,
-    "comment": pl.String,
-}
+SAMPLE_SCHEMA = schema_of(
+    "raw_gpu_samples",
+    [
+        "source_path",
+        "line",
+        "host",
+        "gpu_index",
+        "ts_utc",
+        "power_w",
+        "util_pct",
+    ],
+)
+GRID_SCHEMA = schema_of(
+    "raw_grid_intensity",
+    [
+        "source_path",
+        "line",
+        "zone",
+        "datetime_utc",
+        "gco2e_per_kwh_direct",
+    ],
+)
+JOB_SCHEMA = schema_of(
+    "raw_slurm_jobs",
+    [
+        "source_path",
+        "line",
+        "job_id",
+        "step",
+        "job_name",
+        "start_utc",
+        "end_utc",
+        "hosts",
+        "gpus",
+        "comment",
+    ],
+)
 
 
 def make_config() -> Config:

@@ -32,6 +32,7 @@ from pipeline.method.energy import (
     build_gpu_energy_intervals,
 )
 from pipeline.warehouse import connect, insert_frame
+from tests.frames import schema_of
 
 D1 = datetime(2026, 1, 1)
 D2 = D1 + timedelta(days=1)
@@ -40,34 +41,43 @@ OVERHEAD_W = 800.0  # configured non-GPU power of one server
 AVERAGE_W = 350.0  # configured average board power of GPU model g_avg
 MAX_GAP_S, MAX_FILL_S = 900.0, 21600.0
 
-SAMPLE_SCHEMA = {
-    "source_path": pl.String,
-    "line": pl.Int64,
-    "host": pl.String,
-    "gpu_index": pl.Int32,
-    "ts_utc": pl.Datetime("us"),
-    "power_w": pl.Float64,
-    "util_pct": pl.Float64,
-}
-NODE_SCHEMA = {
-    "source_path": pl.String,
-    "line": pl.Int64,
-    "host": pl.String,
-    "ts_utc": pl.Datetime("us"),
-    "node_power_w": pl.Float64,
-}
-JOB_SCHEMA = {
-    "source_path": pl.String,
-    "line": pl.Int64,
-    "job_id": pl.String,
-    "step": pl.String,
-    "job_name": pl.String,
-    "start_utc": pl.Datetime("us"),
-    "end_utc": pl.Datetime("us"),
-    "hosts": pl.List(pl.String),
-    "gpus": pl.Int32,
-    "comment": pl.String,
-}
+SAMPLE_SCHEMA = schema_of(
+    "raw_gpu_samples",
+    [
+        "source_path",
+        "line",
+        "host",
+        "gpu_index",
+        "ts_utc",
+        "power_w",
+        "util_pct",
+    ],
+)
+NODE_SCHEMA = schema_of(
+    "raw_node_power",
+    [
+        "source_path",
+        "line",
+        "host",
+        "ts_utc",
+        "node_power_w",
+    ],
+)
+JOB_SCHEMA = schema_of(
+    "raw_slurm_jobs",
+    [
+        "source_path",
+        "line",
+        "job_id",
+        "step",
+        "job_name",
+        "start_utc",
+        "end_utc",
+        "hosts",
+        "gpus",
+        "comment",
+    ],
+)
 
 
 def make_config() -> Config:

@@ -32,41 +32,51 @@ from pipeline.method.energy import (
     build_gpu_energy_intervals,
 )
 from pipeline.warehouse import connect, insert_frame
+from tests.frames import schema_of
 
 D1 = datetime(2026, 1, 1)
 JAN31 = datetime(2026, 1, 31)
 FEB1 = datetime(2026, 2, 1)
 HOURS_PER_YEAR = 8760
 
-SAMPLE_SCHEMA = {
-    "source_path": pl.String,
-    "line": pl.Int64,
-    "host": pl.String,
-    "gpu_index": pl.Int32,
-    "ts_utc": pl.Datetime("us"),
-    "power_w": pl.Float64,
-    "util_pct": pl.Float64,
-}
-GRID_SCHEMA = {
-    "source_path": pl.String,
-    "line": pl.Int64,
-    "zone": pl.String,
-    "datetime_utc": pl.Datetime("us"),
-    "gco2e_per_kwh_direct": pl.Float64,
-    "cfe_pct": pl.Float64,
-}
-JOB_SCHEMA = {
-    "source_path": pl.String,
-    "line": pl.Int64,
-    "job_id": pl.String,
-    "step": pl.String,
-    "job_name": pl.String,
-    "start_utc": pl.Datetime("us"),
-    "end_utc": pl.Datetime("us"),
-    "hosts": pl.List(pl.String),
-    "gpus": pl.Int32,
-    "comment": pl.String,
-}
+SAMPLE_SCHEMA = schema_of(
+    "raw_gpu_samples",
+    [
+        "source_path",
+        "line",
+        "host",
+        "gpu_index",
+        "ts_utc",
+        "power_w",
+        "util_pct",
+    ],
+)
+GRID_SCHEMA = schema_of(
+    "raw_grid_intensity",
+    [
+        "source_path",
+        "line",
+        "zone",
+        "datetime_utc",
+        "gco2e_per_kwh_direct",
+        "cfe_pct",
+    ],
+)
+JOB_SCHEMA = schema_of(
+    "raw_slurm_jobs",
+    [
+        "source_path",
+        "line",
+        "job_id",
+        "step",
+        "job_name",
+        "start_utc",
+        "end_utc",
+        "hosts",
+        "gpus",
+        "comment",
+    ],
+)
 
 
 def make_config(base_dir) -> Config:
