@@ -56,6 +56,7 @@ class SiteSpec:
     server: ServerSpec
     offsite_water_l_per_kwh: float = 0.0
     offsite_water_source: str = "not configured"
+    has_bmc: bool = False  # on-premises: node power readings from the servers' BMCs
 
     @property
     def host_names(self) -> list[str]:
@@ -142,6 +143,7 @@ STOCKHOLM = SiteSpec(
     annual_gco2e_source="Electricity Maps, SE-SE3 annual average 2023 (direct emissions)",
     deployment="stockholm-prod",
     server=DGX_H100,
+    has_bmc=True,
 )
 
 VIRGINIA = SiteSpec(

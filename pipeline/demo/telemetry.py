@@ -102,6 +102,40 @@ def _host_samples(
     }
 
 
+def write_node_power(landing: Path, site: SiteSpec, samples: pl.DataFrame) -> None:
+    """BMC node power for an on-premises site, one CSV per host under landing/power/<site>/: the
+    GPUs' draw at each poll plus the server's non-GPU power, which rises a little with GPU load
+    (CPUs feeding the GPUs). Polls where any GPU read [N/A] are left out, as a BMC export would
+    simply have no reading then."""
+    base = site.server.overhead_w
+    node = (
+        samples.group_by("host", "ts_ms", maintain_order=True)
+        .agg(
+            gpu_w=pl.col("power_cw").sum() / 100.0,
+            util=pl.col("util").mean(),
+            na=pl.col("power_na").any(),
+        )
+        .filter(~pl.col("na"))
+        .with_columns(
+            node_w=(pl.col("gpu_w") + base * (0.8 + 0.3 * pl.col("util") / 100.0)).round(1),
+            ts=pl.from_epoch("ts_ms", time_unit="ms").dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+    )
+    folder = landing / "power" / site.name
+    folder.mkdir(parents=True, exist_ok=True)
+    for (host,), part in node.group_by("host", maintain_order=True):
+        text = "\n".join(
+            part.select(
+                pl.concat_str(
+                    pl.col("ts"), pl.col("host"), pl.col("node_w").cast(pl.String), separator=","
+                )
+            ).to_series()
+        )
+        (folder / f"bmc-{host}.csv").write_text(
+            f"timestamp,host,node_power_w\n{text}\n", encoding="utf-8", newline="\n"
+        )
+
+
 def write_telemetry(
     landing: Path,
     jobs: list[Job],
@@ -128,6 +162,8 @@ def write_telemetry(
             parts.append(frame)
         df = pl.concat(parts)
         rows += df.height
+        if site.has_bmc:
+            write_node_power(landing, site, df)
         local = (
             pl.from_epoch("ts_ms", time_unit="ms")
             .dt.replace_time_zone("UTC")
