@@ -442,6 +442,7 @@ def test_every_file_reads_with_the_real_readers(fleet2: Path, cfg2: Config) -> N
         "serving": "serving-csv",
         "billing": "focus-csv",
         "grid": "electricitymaps-csv",
+        "power": "node-power-csv",
     }
     ctx = ReadContext(cfg2.timezone_for_path)
     seen = set()
