@@ -27,9 +27,7 @@ def host_frame(cfg: Config) -> pl.DataFrame:
         )
         del r["server_model"]
         rows.append(r)
-    return pl.DataFrame(
-        rows, schema_overrides={"gpus": pl.Int32, "average_power_w": pl.Float64}
-    )
+    return pl.DataFrame(rows, schema_overrides={"gpus": pl.Int32, "average_power_w": pl.Float64})
 
 
 def site_frame(cfg: Config) -> pl.DataFrame:

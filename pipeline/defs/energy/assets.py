@@ -98,9 +98,7 @@ def daily_summary(context: dg.AssetExecutionContext, wattprint: WattprintResourc
         kwh, measured, hourly, negative = one(
             con, "select_window_quality", {"start": start, "end": end}
         )
-    yield dg.MaterializeResult(
-        metadata={"dagster/row_count": n, "facility_energy_kwh": float(kwh)}
-    )
+    yield dg.MaterializeResult(metadata={"dagster/row_count": n, "facility_energy_kwh": float(kwh)})
     yield dg.AssetCheckResult(
         check_name="no_negative_quantities",
         passed=negative == 0,
