@@ -19,24 +19,12 @@ from pipeline.method.allocations import build_job_allocations
 from pipeline.method.checks import energy_conservation
 from pipeline.method.energy import build_gpu_energy_attributed, build_gpu_energy_intervals
 from pipeline.warehouse import connect, insert_frame
-from tests.frames import schema_of
+from tests.frames import SAMPLE_SCHEMA, schema_of
 
 D1 = datetime(2026, 1, 1)
 D2 = D1 + timedelta(days=1)
 D3 = D1 + timedelta(days=2)
 
-SAMPLE_SCHEMA = schema_of(
-    "raw_gpu_samples",
-    [
-        "source_path",
-        "line",
-        "host",
-        "gpu_index",
-        "ts_utc",
-        "power_w",
-        "util_pct",
-    ],
-)
 JOB_SCHEMA = schema_of(
     "raw_slurm_jobs",
     [

@@ -21,7 +21,7 @@ from pipeline.config import Config
 from pipeline.inventory import load_inventory
 from pipeline.method.cost import build_cost_attributed, cost_reconciliation, period_cost
 from pipeline.warehouse import connect, insert_frame
-from tests.frames import schema_of
+from tests.frames import ALLOCATION_SCHEMA, ATTRIBUTED_SCHEMA, BILLING_SCHEMA
 
 D1 = datetime(2026, 1, 1)
 D2 = D1 + timedelta(days=1)
@@ -39,52 +39,6 @@ CONFIG = {
     ],
     "billing": {"resource_hosts": {"i-abc": "n2"}},
 }
-
-BILLING_SCHEMA = schema_of(
-    "raw_billing",
-    [
-        "source_path",
-        "line",
-        "billing_currency",
-        "charge_period_start",
-        "charge_period_end",
-        "resource_id",
-        "resource_name",
-        "billed_cost",
-        "effective_cost",
-        "tags",
-    ],
-)
-ATTRIBUTED_SCHEMA = schema_of(
-    "gpu_energy_attributed",
-    [
-        "hour_utc",
-        "site",
-        "host",
-        "gpu_index",
-        "job_key",
-        "energy_wh",
-        "gpu_s",
-        "measured_wh",
-    ],
-)
-ALLOCATION_SCHEMA = schema_of(
-    "job_allocations",
-    [
-        "day",
-        "job_key",
-        "job_id",
-        "site",
-        "host",
-        "gpus_on_host",
-        "start_utc",
-        "end_utc",
-        "phase",
-        "model",
-        "team",
-        "phase_rule",
-    ],
-)
 
 
 def at(hours: float) -> datetime:

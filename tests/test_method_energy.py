@@ -17,7 +17,7 @@ from pipeline.config import Config
 from pipeline.inventory import load_inventory
 from pipeline.method.energy import build_gpu_energy_intervals
 from pipeline.warehouse import connect, insert_frame
-from tests.frames import schema_of
+from tests.frames import SAMPLE_SCHEMA
 
 D1 = datetime(2026, 1, 1)
 D2 = D1 + timedelta(days=1)
@@ -25,18 +25,6 @@ D3 = D1 + timedelta(days=2)
 MAX_GAP_S = 900.0
 TDP_W, IDLE_W = 400.0, 100.0
 
-SAMPLE_SCHEMA = schema_of(
-    "raw_gpu_samples",
-    [
-        "source_path",
-        "line",
-        "host",
-        "gpu_index",
-        "ts_utc",
-        "power_w",
-        "util_pct",
-    ],
-)
 COLS = "hour_utc, start_utc, end_utc, start_power_w, end_power_w, energy_wh, source"
 
 

@@ -24,7 +24,7 @@ from pipeline.method.energy import (
 )
 from pipeline.report.disclosure import crossover
 from pipeline.warehouse import connect, insert_frame
-from tests.frames import schema_of
+from tests.frames import JOB_SCHEMA, SAMPLE_SCHEMA, schema_of
 
 D1 = datetime(2026, 1, 1)
 D2 = D1 + timedelta(days=1)
@@ -34,18 +34,6 @@ IT_KWH = WATTS * 1.0 / 1000  # one GPU-hour at 300 W
 EMBODIED_KG, LIFETIME_Y = 1752.0, 4.0
 EMBODIED_PER_GPU_H = EMBODIED_KG / (LIFETIME_Y * 8760)  # 0.05 kg per GPU-hour
 
-SAMPLE_SCHEMA = schema_of(
-    "raw_gpu_samples",
-    [
-        "source_path",
-        "line",
-        "host",
-        "gpu_index",
-        "ts_utc",
-        "power_w",
-        "util_pct",
-    ],
-)
 GRID_SCHEMA = schema_of(
     "raw_grid_intensity",
     [
@@ -56,22 +44,6 @@ GRID_SCHEMA = schema_of(
         "gco2e_per_kwh_direct",
     ],
 )
-JOB_SCHEMA = schema_of(
-    "raw_slurm_jobs",
-    [
-        "source_path",
-        "line",
-        "job_id",
-        "step",
-        "job_name",
-        "start_utc",
-        "end_utc",
-        "hosts",
-        "gpus",
-        "comment",
-    ],
-)
-
 
 def make_config() -> Config:
     return Config.model_validate(

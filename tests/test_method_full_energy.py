@@ -32,7 +32,7 @@ from pipeline.method.energy import (
     build_gpu_energy_intervals,
 )
 from pipeline.warehouse import connect, insert_frame
-from tests.frames import schema_of
+from tests.frames import JOB_SCHEMA, SAMPLE_SCHEMA, schema_of
 
 D1 = datetime(2026, 1, 1)
 D2 = D1 + timedelta(days=1)
@@ -41,18 +41,6 @@ OVERHEAD_W = 800.0  # configured non-GPU power of one server
 AVERAGE_W = 350.0  # configured average board power of GPU model g_avg
 MAX_GAP_S, MAX_FILL_S = 900.0, 21600.0
 
-SAMPLE_SCHEMA = schema_of(
-    "raw_gpu_samples",
-    [
-        "source_path",
-        "line",
-        "host",
-        "gpu_index",
-        "ts_utc",
-        "power_w",
-        "util_pct",
-    ],
-)
 NODE_SCHEMA = schema_of(
     "raw_node_power",
     [
@@ -63,22 +51,6 @@ NODE_SCHEMA = schema_of(
         "node_power_w",
     ],
 )
-JOB_SCHEMA = schema_of(
-    "raw_slurm_jobs",
-    [
-        "source_path",
-        "line",
-        "job_id",
-        "step",
-        "job_name",
-        "start_utc",
-        "end_utc",
-        "hosts",
-        "gpus",
-        "comment",
-    ],
-)
-
 
 def make_config() -> Config:
     site = {"grid_zone": "Z", "timezone": "UTC", "annual_gco2e_per_kwh": 100.0}

@@ -32,25 +32,13 @@ from pipeline.method.energy import (
     build_gpu_energy_intervals,
 )
 from pipeline.warehouse import connect, insert_frame
-from tests.frames import schema_of
+from tests.frames import JOB_SCHEMA, SAMPLE_SCHEMA, schema_of
 
 D1 = datetime(2026, 1, 1)
 JAN31 = datetime(2026, 1, 31)
 FEB1 = datetime(2026, 2, 1)
 HOURS_PER_YEAR = 8760
 
-SAMPLE_SCHEMA = schema_of(
-    "raw_gpu_samples",
-    [
-        "source_path",
-        "line",
-        "host",
-        "gpu_index",
-        "ts_utc",
-        "power_w",
-        "util_pct",
-    ],
-)
 GRID_SCHEMA = schema_of(
     "raw_grid_intensity",
     [
@@ -62,22 +50,6 @@ GRID_SCHEMA = schema_of(
         "cfe_pct",
     ],
 )
-JOB_SCHEMA = schema_of(
-    "raw_slurm_jobs",
-    [
-        "source_path",
-        "line",
-        "job_id",
-        "step",
-        "job_name",
-        "start_utc",
-        "end_utc",
-        "hosts",
-        "gpus",
-        "comment",
-    ],
-)
-
 
 def make_config(base_dir) -> Config:
     ppa = {"kind": "PPA", "start": "2026-01-01", "end": "2026-12-31"}

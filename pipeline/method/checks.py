@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 import duckdb
 
 from pipeline.config import Config
+from pipeline.method.cost import cost_reconciliation
 from pipeline.report.model import CheckOutcome, DataQuality
 from pipeline.warehouse import one
 
@@ -57,8 +58,6 @@ def period_checks(
 ) -> list[CheckOutcome]:
     """The report's gates: conservation, reconciliation and signs block publication; coverage of
     measurements and of hourly grid data only warn."""
-    from pipeline.method.cost import cost_reconciliation
-
     start = datetime.combine(start_day, datetime.min.time())
     end = datetime.combine(end_day + timedelta(days=1), datetime.min.time())
     cons = energy_conservation(con, start, end)
