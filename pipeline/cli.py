@@ -175,7 +175,7 @@ def validate(
     cannot be read at all."""
     from pipeline.readers import ReadContext, UnreadableFileError, read_file
 
-    ctx = ReadContext(_config_or_exit(config).timezone_for_path) if config else ReadContext()
+    ctx = _config_or_exit(config).read_context() if config else ReadContext()
     table = Table("file", "format", "read", "accepted", "quarantined")
     failed = False
     out = Console()

@@ -17,6 +17,8 @@ import hostlist
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pipeline.readers.base import ReadContext
+
 PHASES = ("training", "fine_tuning", "inference", "evaluation", "development", "unclassified")
 
 
@@ -151,6 +153,12 @@ class Telemetry(_Strict):
         gt=0,
         description="gaps longer than this are not filled from the bounding samples; the "
         "host-hours they leave without telemetry take the allocation estimate instead",
+    )
+    nvidia_smi_fields: list[str] | None = Field(
+        None,
+        description="the --query-gpu field list of nvidia-smi logs written with "
+        "--format=csv,noheader, in order (e.g. [timestamp, index, uuid, name, power.draw]); "
+        "such logs carry no header line to say which column is which",
     )
 
     @model_validator(mode="after")
@@ -366,6 +374,11 @@ class Config(_Strict):
                     }
                 )
         return rows
+
+    def read_context(self) -> ReadContext:
+        """What readers need from the config: site time zones and the noheader field list."""
+        fields = self.telemetry.nvidia_smi_fields
+        return ReadContext(self.timezone_for_path, tuple(fields) if fields else None)
 
     def timezone_for_path(self, path: Path) -> str:
         """The site time zone of a file kept under a folder named for a host or site."""

@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from pipeline.config import Config
-from pipeline.readers import ReadContext, UnreadableFileError, read_file
+from pipeline.readers import UnreadableFileError, read_file
 from pipeline.warehouse import insert_frame, run, transaction
 
 RAW_TABLES = (
@@ -120,7 +120,7 @@ def ingest_file(
         "ingested_at": datetime.now(UTC).replace(tzinfo=None),
     }
     try:
-        result = read_file(path, ReadContext(cfg.timezone_for_path))
+        result = read_file(path, cfg.read_context())
     except UnreadableFileError as e:
         q = pl.DataFrame(
             {"source_path": [rel], "line": [0], "reason": [str(e)], "raw_text": [None]},

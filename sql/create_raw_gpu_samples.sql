@@ -1,4 +1,7 @@
--- GPU telemetry samples, as read. Grain: host × gpu_index × ts_utc. Power in W, utilisation in %.
+-- GPU telemetry samples, as read. Grain: host × gpu_index × ts_utc. Power in W, utilisation in %,
+-- energy_mj the GPU's energy counter in mJ since boot (DCGM). workload is the job the telemetry
+-- itself says the GPU ran, spelled as its allocation's job_id: a Slurm job id ('4211') or a
+-- Kubernetes pod as '<namespace>/<pod>'; NULL when the telemetry names none.
 CREATE TABLE IF NOT EXISTS raw_gpu_samples (
     source_path VARCHAR NOT NULL,
     line        BIGINT NOT NULL,
@@ -9,5 +12,6 @@ CREATE TABLE IF NOT EXISTS raw_gpu_samples (
     ts_utc      TIMESTAMP NOT NULL,
     power_w     DOUBLE,
     util_pct    DOUBLE,
-    energy_mj   DOUBLE
+    energy_mj   DOUBLE,
+    workload    VARCHAR
 );

@@ -53,20 +53,33 @@ def make_config() -> Config:
             "start_date": "2026-01-01",
             "telemetry": {"max_gap_s": 900.0},
             "sites": {
-                "s1": {"grid_zone": "Z1", "timezone": "UTC", "pue": 1.2,
-                       "annual_gco2e_per_kwh": 300.0},
+                "s1": {
+                    "grid_zone": "Z1",
+                    "timezone": "UTC",
+                    "pue": 1.2,
+                    "annual_gco2e_per_kwh": 300.0,
+                },
             },
             "gpu_models": {
-                "g": {"tdp_w": 400.0, "idle_w": 100.0, "embodied_kg": 1000.0,
-                      "lifetime_years": 4.0},
+                "g": {
+                    "tdp_w": 400.0,
+                    "idle_w": 100.0,
+                    "embodied_kg": 1000.0,
+                    "lifetime_years": 4.0,
+                },
             },
             "host_groups": [
                 {"hosts": "q1", "site": "s1", "gpu_model": "g", "gpus": 4},
                 {"hosts": "e[1-2]", "site": "s1", "gpu_model": "g", "gpus": 8},
             ],
             "phase_rules": [
-                {"name": "train", "field": "job_name", "pattern": r"^train-(?P<model>\w+)",
-                 "phase": "training", "model": "{model}"},
+                {
+                    "name": "train",
+                    "field": "job_name",
+                    "pattern": r"^train-(?P<model>\w+)",
+                    "phase": "training",
+                    "model": "{model}",
+                },
             ],
         }
     )
@@ -76,34 +89,64 @@ def at(hh: int, mm: int = 0, day: datetime = D1) -> datetime:
     return day + timedelta(hours=hh, minutes=mm)
 
 
-def samples(rows: list[tuple], host: str = "q1", gpu: int = 0,
-            source: str = "smi/a.csv") -> pl.DataFrame:
+def samples(
+    rows: list[tuple], host: str = "q1", gpu: int = 0, source: str = "smi/a.csv"
+) -> pl.DataFrame:
     """rows: (ts_utc, power_w)."""
     return pl.DataFrame(
         [
-            {"source_path": source, "line": i + 1, "host": host, "gpu_index": gpu,
-             "ts_utc": ts, "power_w": p, "util_pct": None}
+            {
+                "source_path": source,
+                "line": i + 1,
+                "host": host,
+                "gpu_index": gpu,
+                "ts_utc": ts,
+                "power_w": p,
+                "util_pct": None,
+            }
             for i, (ts, p) in enumerate(rows)
         ],
         schema=SAMPLE_SCHEMA,
     )
 
 
-def constant(host: str, watts: float, start: datetime, end: datetime, every_min: int = 5,
-             gpu: int = 0) -> pl.DataFrame:
+def constant(
+    host: str, watts: float, start: datetime, end: datetime, every_min: int = 5, gpu: int = 0
+) -> pl.DataFrame:
     n = int((end - start).total_seconds() // (every_min * 60))
-    return samples([(start + timedelta(minutes=every_min * i), watts) for i in range(n + 1)],
-                   host=host, gpu=gpu)
+    return samples(
+        [(start + timedelta(minutes=every_min * i), watts) for i in range(n + 1)],
+        host=host,
+        gpu=gpu,
+    )
 
 
-def job(job_id: str, start: datetime, end: datetime | None, hosts: list[str],
-        gpus: int | None, source: str = "sacct/a.txt", line: int = 1,
-        name: str = "train-atlas", comment: str | None = None) -> dict:
+def job(
+    job_id: str,
+    start: datetime,
+    end: datetime | None,
+    hosts: list[str],
+    gpus: int | None,
+    source: str = "sacct/a.txt",
+    line: int = 1,
+    name: str = "train-atlas",
+    comment: str | None = None,
+) -> dict:
     return {
-        "source_path": source, "line": line, "job_id": job_id, "step": None,
-        "job_name": name, "user_name": "ada", "account": "lab", "partition": "gpu",
-        "state": "RUNNING" if end is None else "COMPLETED", "start_utc": start,
-        "end_utc": end, "node_list": ",".join(hosts), "hosts": hosts, "gpus": gpus,
+        "source_path": source,
+        "line": line,
+        "job_id": job_id,
+        "step": None,
+        "job_name": name,
+        "user_name": "ada",
+        "account": "lab",
+        "partition": "gpu",
+        "state": "RUNNING" if end is None else "COMPLETED",
+        "start_utc": start,
+        "end_utc": end,
+        "node_list": ",".join(hosts),
+        "hosts": hosts,
+        "gpus": gpus,
         "comment": comment,
     }
 
@@ -122,7 +165,8 @@ def attributed(con, host: str = "q1") -> dict[str | None, tuple[float, float, fl
     """job_key → (energy_wh, gpu_s, measured_wh) summed over hours and GPUs of one host."""
     rows = con.execute(
         "SELECT job_key, sum(energy_wh), sum(gpu_s), sum(measured_wh) "
-        "FROM gpu_energy_attributed WHERE host = ? GROUP BY job_key", [host]
+        "FROM gpu_energy_attributed WHERE host = ? GROUP BY job_key",
+        [host],
     ).fetchall()
     return {k: (e, s, m) for k, e, s, m in rows}
 
@@ -185,8 +229,11 @@ def test_job_boundary_inside_a_power_ramp(wh_db) -> None:
 def test_overclaimed_host_scales_the_shares(wh_db) -> None:
     con, cfg = wh_db
     insert_frame(con, "raw_gpu_samples", constant("q1", 200.0, at(0), at(1)))
-    add_jobs(con, job("201", at(0), at(1), ["q1"], 4, line=1),
-             job("202", at(0), at(1), ["q1"], 4, line=2))
+    add_jobs(
+        con,
+        job("201", at(0), at(1), ["q1"], 4, line=1),
+        job("202", at(0), at(1), ["q1"], 4, line=2),
+    )
     build_all(con, cfg, D1, D2)
     got = attributed(con)
     # 8 GPUs claimed on a 4-GPU host: each job's 4/4 is scaled to 4/8
@@ -203,8 +250,11 @@ def test_jobs_one_after_the_other_in_one_sample_interval_are_not_scaled(wh_db) -
     interval and another that starts later in it never overlap, so neither is scaled."""
     con, cfg = wh_db
     insert_frame(con, "raw_gpu_samples", samples([(at(0, 0), 200.0), (at(0, 10), 200.0)]))
-    add_jobs(con, job("203", at(0, 0), at(0, 4), ["q1"], 4, line=1),
-             job("204", at(0, 6), at(0, 10), ["q1"], 4, line=2))
+    add_jobs(
+        con,
+        job("203", at(0, 0), at(0, 4), ["q1"], 4, line=1),
+        job("204", at(0, 6), at(0, 10), ["q1"], 4, line=2),
+    )
     build_all(con, cfg, D1, D2)
     got = attributed(con)
     assert got["s1/203"][0] == pytest.approx(240 * 200 / 3600)  # 4/4 × 4 min × 200 W
@@ -218,8 +268,11 @@ def test_partial_overlap_scales_only_while_overclaimed(wh_db) -> None:
     con, cfg = wh_db
     # ramp 100 W → 300 W over 00:00-00:10; A holds 4 GPUs 00:00-00:06, B holds 2 GPUs 00:04-00:10
     insert_frame(con, "raw_gpu_samples", samples([(at(0, 0), 100.0), (at(0, 10), 300.0)]))
-    add_jobs(con, job("205", at(0, 0), at(0, 6), ["q1"], 4, line=1),
-             job("206", at(0, 4), at(0, 10), ["q1"], 2, line=2))
+    add_jobs(
+        con,
+        job("205", at(0, 0), at(0, 6), ["q1"], 4, line=1),
+        job("206", at(0, 4), at(0, 10), ["q1"], 2, line=2),
+    )
 
     def p(s: float) -> float:
         return 100 + 200 * s / 600
@@ -250,8 +303,9 @@ def test_conservation_check_fails_when_a_row_is_lost(wh_db) -> None:
     build_all(con, cfg, D1, D2)
     ok = energy_conservation(con, D1, D2)
     assert ok.passed and ok.checked == 2 and ok.worst_abs_diff_wh < 1e-6
-    con.execute("DELETE FROM gpu_energy_attributed "
-                "WHERE job_key = 's1/301' AND hour_utc = ?", [at(1)])
+    con.execute(
+        "DELETE FROM gpu_energy_attributed WHERE job_key = 's1/301' AND hour_utc = ?", [at(1)]
+    )
     bad = energy_conservation(con, D1, D2)
     assert not bad.passed
     assert bad.failing == 1
@@ -262,8 +316,9 @@ def test_conservation_check_fails_when_a_row_is_lost(wh_db) -> None:
 def test_measured_wh_excludes_estimated_pieces(wh_db) -> None:
     con, cfg = wh_db
     # 00:00-00:10 measured 200 W; 00:10-01:00 is a gap (> 900 s) filled at the mean power 200 W
-    insert_frame(con, "raw_gpu_samples", samples([(at(0, 0), 200.0), (at(0, 10), 200.0),
-                                                  (at(1, 0), 200.0)]))
+    insert_frame(
+        con, "raw_gpu_samples", samples([(at(0, 0), 200.0), (at(0, 10), 200.0), (at(1, 0), 200.0)])
+    )
     add_jobs(con, job("401", at(0, 0), at(1, 0), ["q1"], 4))
     build_all(con, cfg, D1, D2)
     energy, gpu_s, measured = attributed(con)["s1/401"]
@@ -293,14 +348,28 @@ def test_job_over_two_hosts_spreads_its_gpus(wh_db) -> None:
 
 def test_job_assigns_phase_model_and_rule(wh_db) -> None:
     con, cfg = wh_db
-    add_jobs(con, job("502", at(2), at(3), ["q1"], 1, name="train-atlas"),
-             job("503", at(2), at(3), ["q1"], 1, name="x", line=2,
-                 comment="phase=inference,model=m2,team=t2"))
+    add_jobs(
+        con,
+        job("502", at(2), at(3), ["q1"], 1, name="train-atlas"),
+        job(
+            "503",
+            at(2),
+            at(3),
+            ["q1"],
+            1,
+            name="x",
+            line=2,
+            comment="phase=inference,model=m2,team=t2",
+        ),
+    )
     build_job_allocations(con, cfg, D1, D2)
-    rows = con.execute("SELECT job_key, phase, model, team, phase_rule FROM job_allocations "
-                       "ORDER BY job_key").fetchall()
-    assert rows == [("s1/502", "training", "atlas", None, "rule:train"),
-                    ("s1/503", "inference", "m2", "t2", "tags")]
+    rows = con.execute(
+        "SELECT job_key, phase, model, team, phase_rule FROM job_allocations ORDER BY job_key"
+    ).fetchall()
+    assert rows == [
+        ("s1/502", "training", "atlas", None, "rule:train"),
+        ("s1/503", "inference", "m2", "t2", "tags"),
+    ]
 
 
 def test_running_job_holds_to_the_window_end(wh_db) -> None:
@@ -337,9 +406,11 @@ def test_job_crossing_midnight_is_in_two_days(wh_db) -> None:
 
 def test_same_job_in_two_sacct_files_counts_once_with_its_end(wh_db) -> None:
     con, cfg = wh_db
-    add_jobs(con,
-             job("801", at(20), None, ["q1"], 4, source="sacct/2026-01-01T21.txt"),
-             job("801", at(20), at(23), ["q1"], 4, source="sacct/2026-01-02T06.txt"))
+    add_jobs(
+        con,
+        job("801", at(20), None, ["q1"], 4, source="sacct/2026-01-01T21.txt"),
+        job("801", at(20), at(23), ["q1"], 4, source="sacct/2026-01-02T06.txt"),
+    )
     build_job_allocations(con, cfg, D1, D2)
     assert allocations(con) == [(D1.date(), "s1/801", "q1", 4.0, at(20), at(23))]
 
@@ -348,9 +419,11 @@ def test_finished_job_does_not_come_back_from_a_stale_running_copy(wh_db) -> Non
     """The next day's window sees only the running copy (the finished one ends before it); it
     must not take the job as running all that day."""
     con, cfg = wh_db
-    add_jobs(con,
-             job("802", at(20), None, ["q1"], 4, source="sacct/2026-01-01T21.txt"),
-             job("802", at(20), at(23), ["q1"], 4, source="sacct/2026-01-02T06.txt"))
+    add_jobs(
+        con,
+        job("802", at(20), None, ["q1"], 4, source="sacct/2026-01-01T21.txt"),
+        job("802", at(20), at(23), ["q1"], 4, source="sacct/2026-01-02T06.txt"),
+    )
     build_job_allocations(con, cfg, D1, D3)
     assert allocations(con) == [(D1.date(), "s1/802", "q1", 4.0, at(20), at(23))]
     build_job_allocations(con, cfg, D2, D3)
@@ -361,9 +434,11 @@ def test_running_copy_of_a_requeued_job_still_holds(wh_db) -> None:
     """An earlier run of the same job id that ended before this run started does not make the
     running copy stale."""
     con, cfg = wh_db
-    add_jobs(con,
-             job("803", at(1), at(2), ["q1"], 4, source="sacct/a.txt"),
-             job("803", at(20), None, ["q1"], 4, source="sacct/b.txt"))
+    add_jobs(
+        con,
+        job("803", at(1), at(2), ["q1"], 4, source="sacct/a.txt"),
+        job("803", at(20), None, ["q1"], 4, source="sacct/b.txt"),
+    )
     build_job_allocations(con, cfg, D2, D3)
     assert allocations(con) == [(D2.date(), "s1/803", "q1", 4.0, D2, D3)]
 

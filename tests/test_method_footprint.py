@@ -45,6 +45,7 @@ GRID_SCHEMA = schema_of(
     ],
 )
 
+
 def make_config() -> Config:
     return Config.model_validate(
         {
@@ -52,16 +53,30 @@ def make_config() -> Config:
             "telemetry": {"max_gap_s": 900.0},
             "sites": {
                 # grid data for zone Z1; no residual mix
-                "s1": {"grid_zone": "Z1", "timezone": "UTC", "pue": 1.5, "wue_l_per_kwh": 2.0,
-                       "annual_gco2e_per_kwh": 300.0},
+                "s1": {
+                    "grid_zone": "Z1",
+                    "timezone": "UTC",
+                    "pue": 1.5,
+                    "wue_l_per_kwh": 2.0,
+                    "annual_gco2e_per_kwh": 300.0,
+                },
                 # no grid data for zone Z2; monthly PUE for January; residual mix configured
-                "s2": {"grid_zone": "Z2", "timezone": "Europe/Stockholm", "pue": 1.2,
-                       "pue_by_month": {"2026-01": 1.4}, "annual_gco2e_per_kwh": 250.0,
-                       "residual_mix_gco2e_per_kwh": 450.0},
+                "s2": {
+                    "grid_zone": "Z2",
+                    "timezone": "Europe/Stockholm",
+                    "pue": 1.2,
+                    "pue_by_month": {"2026-01": 1.4},
+                    "annual_gco2e_per_kwh": 250.0,
+                    "residual_mix_gco2e_per_kwh": 450.0,
+                },
             },
             "gpu_models": {
-                "g": {"tdp_w": 400.0, "idle_w": 100.0, "embodied_kg": EMBODIED_KG,
-                      "lifetime_years": LIFETIME_Y},
+                "g": {
+                    "tdp_w": 400.0,
+                    "idle_w": 100.0,
+                    "embodied_kg": EMBODIED_KG,
+                    "lifetime_years": LIFETIME_Y,
+                },
             },
             "host_groups": [
                 {"hosts": "n1", "site": "s1", "gpu_model": "g", "gpus": 1},
@@ -74,16 +89,34 @@ def make_config() -> Config:
 def constant(host: str, start: datetime, hours: int) -> pl.DataFrame:
     ts = [start + timedelta(minutes=10 * i) for i in range(6 * hours + 1)]
     return pl.DataFrame(
-        [{"source_path": f"smi/{host}.csv", "line": i + 1, "host": host, "gpu_index": 0,
-          "ts_utc": t, "power_w": WATTS, "util_pct": None} for i, t in enumerate(ts)],
+        [
+            {
+                "source_path": f"smi/{host}.csv",
+                "line": i + 1,
+                "host": host,
+                "gpu_index": 0,
+                "ts_utc": t,
+                "power_w": WATTS,
+                "util_pct": None,
+            }
+            for i, t in enumerate(ts)
+        ],
         schema=SAMPLE_SCHEMA,
     )
 
 
 def grid(rows: list[tuple[str, datetime, float | None]]) -> pl.DataFrame:
     return pl.DataFrame(
-        [{"source_path": "grid/em.csv", "line": i + 1, "zone": z, "datetime_utc": t,
-          "gco2e_per_kwh_direct": v} for i, (z, t, v) in enumerate(rows)],
+        [
+            {
+                "source_path": "grid/em.csv",
+                "line": i + 1,
+                "zone": z,
+                "datetime_utc": t,
+                "gco2e_per_kwh_direct": v,
+            }
+            for i, (z, t, v) in enumerate(rows)
+        ],
         schema=GRID_SCHEMA,
     )
 
@@ -100,21 +133,43 @@ def _fleet(path: Path):
     cfg = make_config()
     with connect(path) as con:
         load_inventory(con, cfg)
-        insert_frame(con, "raw_gpu_samples", pl.concat([constant("n1", D1, 3),
-                                                        constant("n2", D1, 3)]))
-        insert_frame(con, "raw_grid_intensity", grid([
-            ("Z1", D1, 200.0),                          # hour 00:00
-            ("Z1", D1 + timedelta(hours=1), 400.0),     # hour 01:00; 02:00 is missing
-            ("Z1", datetime(2026, 1, 10, 12), 900.0),   # same month, outside the window
-            ("Z1", datetime(2026, 1, 15), None),        # no value: not part of any mean
-            ("Z1", FEB1, 10_000.0),                     # another month
-        ]))
-        insert_frame(con, "raw_slurm_jobs", pl.DataFrame(
-            [{"source_path": "sacct/a.txt", "line": 1, "job_id": "7", "step": None,
-              "job_name": "whatever", "start_utc": D1 + timedelta(hours=1),
-              "end_utc": D1 + timedelta(hours=2), "hosts": ["n1"], "gpus": 1,
-              "comment": "phase=training,model=m1,team=t1"}],
-            schema=JOB_SCHEMA))
+        insert_frame(
+            con, "raw_gpu_samples", pl.concat([constant("n1", D1, 3), constant("n2", D1, 3)])
+        )
+        insert_frame(
+            con,
+            "raw_grid_intensity",
+            grid(
+                [
+                    ("Z1", D1, 200.0),  # hour 00:00
+                    ("Z1", D1 + timedelta(hours=1), 400.0),  # hour 01:00; 02:00 is missing
+                    ("Z1", datetime(2026, 1, 10, 12), 900.0),  # same month, outside the window
+                    ("Z1", datetime(2026, 1, 15), None),  # no value: not part of any mean
+                    ("Z1", FEB1, 10_000.0),  # another month
+                ]
+            ),
+        )
+        insert_frame(
+            con,
+            "raw_slurm_jobs",
+            pl.DataFrame(
+                [
+                    {
+                        "source_path": "sacct/a.txt",
+                        "line": 1,
+                        "job_id": "7",
+                        "step": None,
+                        "job_name": "whatever",
+                        "start_utc": D1 + timedelta(hours=1),
+                        "end_utc": D1 + timedelta(hours=2),
+                        "hosts": ["n1"],
+                        "gpus": 1,
+                        "comment": "phase=training,model=m1,team=t1",
+                    }
+                ],
+                schema=JOB_SCHEMA,
+            ),
+        )
         build(con, cfg, D1, D2)
         yield con, cfg
 
@@ -132,9 +187,12 @@ def own_fleet(tmp_path: Path):
 
 
 def hourly(con, site: str) -> dict[tuple[int, str | None], dict]:
-    df = pl.from_arrow(con.sql(
-        "SELECT * FROM footprint_hourly WHERE site = ? ORDER BY hour_utc, job_key",
-        params=[site]).to_arrow_table())
+    df = pl.from_arrow(
+        con.sql(
+            "SELECT * FROM footprint_hourly WHERE site = ? ORDER BY hour_utc, job_key",
+            params=[site],
+        ).to_arrow_table()
+    )
     return {(r["hour_utc"].hour, r["job_key"]): r for r in df.iter_rows(named=True)}
 
 
@@ -207,7 +265,8 @@ def test_embodied_per_gpu_hour_held(fleet) -> None:
     con, _ = fleet
     assert EMBODIED_PER_GPU_H == pytest.approx(0.05)
     per_host = con.execute(
-        "SELECT host, embodied_kg_per_gpu_hour FROM hosts ORDER BY host").fetchall()
+        "SELECT host, embodied_kg_per_gpu_hour FROM hosts ORDER BY host"
+    ).fetchall()
     assert per_host == [("n1", pytest.approx(0.05)), ("n2", pytest.approx(0.05))]
     rows = hourly(con, "s1")
     assert rows[(0, None)]["embodied_kg"] == pytest.approx(1.0 * 0.05)
@@ -219,11 +278,13 @@ def test_embodied_per_gpu_hour_held(fleet) -> None:
 
 def test_daily_summary_puts_idle_under_its_own_phase(fleet) -> None:
     con, _ = fleet
-    df = pl.from_arrow(con.sql(
-        "SELECT * FROM daily_summary ORDER BY site, phase").to_arrow_table())
+    df = pl.from_arrow(con.sql("SELECT * FROM daily_summary ORDER BY site, phase").to_arrow_table())
     got = {(r["site"], r["phase"], r["model"], r["team"]): r for r in df.iter_rows(named=True)}
-    assert sorted(got) == [("s1", "idle", "", ""), ("s1", "training", "m1", "t1"),
-                           ("s2", "idle", "", "")]
+    assert sorted(got) == [
+        ("s1", "idle", "", ""),
+        ("s1", "training", "m1", "t1"),
+        ("s2", "idle", "", ""),
+    ]
     assert {r["day"] for r in got.values()} == {D1.date()}
 
     train = got[("s1", "training", "m1", "t1")]
@@ -299,5 +360,4 @@ def test_crossover_without_training_or_inference_has_no_projection() -> None:
     no_inference = crossover(days(3), np.array([5.0, 0.0, 0.0]), np.zeros(3))
     assert (no_inference.reached, no_inference.projected_days) == (False, None)
     empty = crossover([], np.array([]), np.array([]))
-    assert (empty.reached, empty.projected_days, empty.lifecycle_training_kwh) == (
-        False, None, 0.0)
+    assert (empty.reached, empty.projected_days, empty.lifecycle_training_kwh) == (False, None, 0.0)

@@ -52,6 +52,7 @@ NODE_SCHEMA = schema_of(
     ],
 )
 
+
 def make_config() -> Config:
     site = {"grid_zone": "Z", "timezone": "UTC", "annual_gco2e_per_kwh": 100.0}
     return Config.model_validate(

@@ -51,6 +51,7 @@ GRID_SCHEMA = schema_of(
     ],
 )
 
+
 def make_config(base_dir) -> Config:
     ppa = {"kind": "PPA", "start": "2026-01-01", "end": "2026-12-31"}
     return Config.model_validate(

@@ -8,22 +8,47 @@ from pipeline.config import PhaseRule
 from pipeline.method.phases import Classification, classify, parse_tags
 
 RULES = [
-    PhaseRule(name="ft", field="job_name", pattern=r"^ft-(?P<model>[\w.-]+)-(?P<team>\w+)$",
-              phase="fine_tuning", model="{model}", team="{team}"),
-    PhaseRule(name="train", field="job_name", pattern=r"^train-(?P<model>[\w.-]+)",
-              phase="training", model="{model}"),
-    PhaseRule(name="anything-train", field="job_name", pattern=r"train",
-              phase="development"),
-    PhaseRule(name="serving", field="account", pattern=r"^serve-(?P<team>\w+)$",
-              phase="inference", team="{team}"),
-    PhaseRule(name="eval-partition", field="partition", pattern=r"^eval$",
-              phase="evaluation", model="bench"),
+    PhaseRule(
+        name="ft",
+        field="job_name",
+        pattern=r"^ft-(?P<model>[\w.-]+)-(?P<team>\w+)$",
+        phase="fine_tuning",
+        model="{model}",
+        team="{team}",
+    ),
+    PhaseRule(
+        name="train",
+        field="job_name",
+        pattern=r"^train-(?P<model>[\w.-]+)",
+        phase="training",
+        model="{model}",
+    ),
+    PhaseRule(name="anything-train", field="job_name", pattern=r"train", phase="development"),
+    PhaseRule(
+        name="serving",
+        field="account",
+        pattern=r"^serve-(?P<team>\w+)$",
+        phase="inference",
+        team="{team}",
+    ),
+    PhaseRule(
+        name="eval-partition",
+        field="partition",
+        pattern=r"^eval$",
+        phase="evaluation",
+        model="bench",
+    ),
 ]
 
 
 def job(**fields: str | None) -> dict[str, str | None]:
-    base: dict[str, str | None] = {"job_name": "", "account": "", "partition": "",
-                                   "user_name": "", "comment": None}
+    base: dict[str, str | None] = {
+        "job_name": "",
+        "account": "",
+        "partition": "",
+        "user_name": "",
+        "comment": None,
+    }
     return base | fields
 
 
@@ -35,16 +60,19 @@ def test_comment_tags_win_over_rules() -> None:
 def test_first_matching_rule_wins_with_its_named_group() -> None:
     # "train-atlas-7b" matches both "train" and "anything-train": the earlier one fires
     assert classify(job(job_name="train-atlas-7b"), RULES) == Classification(
-        "training", "atlas-7b", None, "rule:train")
+        "training", "atlas-7b", None, "rule:train"
+    )
     # order matters: with the catch-all first, it wins
     reordered = [RULES[2], RULES[1]]
     assert classify(job(job_name="train-atlas-7b"), reordered) == Classification(
-        "development", None, None, "rule:anything-train")
+        "development", None, None, "rule:anything-train"
+    )
 
 
 def test_rule_with_two_named_groups() -> None:
     assert classify(job(job_name="ft-orca-2-nlp"), RULES) == Classification(
-        "fine_tuning", "orca-2", "nlp", "rule:ft")
+        "fine_tuning", "orca-2", "nlp", "rule:ft"
+    )
 
 
 def test_rule_on_account() -> None:
@@ -64,9 +92,9 @@ def test_rule_is_a_search_not_a_full_match() -> None:
 
 def test_nothing_matches_is_unclassified() -> None:
     assert classify(job(job_name="bash"), RULES) == Classification(
-        "unclassified", None, None, "none")
-    assert classify(job(job_name="bash"), []) == Classification(
-        "unclassified", None, None, "none")
+        "unclassified", None, None, "none"
+    )
+    assert classify(job(job_name="bash"), []) == Classification("unclassified", None, None, "none")
 
 
 def test_missing_and_null_fields_match_nothing() -> None:
@@ -90,8 +118,10 @@ def test_tag_with_an_unknown_phase_falls_back_to_rules() -> None:
     [
         (None, {}),
         ("", {}),
-        ("phase=training,model=atlas-7b;team=foundation",
-         {"phase": "training", "model": "atlas-7b", "team": "foundation"}),
+        (
+            "phase=training,model=atlas-7b;team=foundation",
+            {"phase": "training", "model": "atlas-7b", "team": "foundation"},
+        ),
         (" phase = training , model = m1 ", {"phase": "training", "model": "m1"}),
         ("PHASE=training", {"phase": "training"}),
         ("owner=bob,phase=inference,priority=high", {"phase": "inference"}),

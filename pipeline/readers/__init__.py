@@ -4,8 +4,14 @@
     result = read_file(Path("landing/gpu-node-07/smi.csv"), ReadContext(cfg.timezone_for_path))
 
 Detection never trusts the file name: landing folders collect `.log`, `.txt` and `.csv` files
-whose names say little, so each format is recognised by its header (or, for sacct, by a header
-line after any comment block).
+whose names say little, so each format is recognised by its content. A file starting with the
+Parquet magic bytes is matched against the Parquet formats by its column names; any other file is
+read as text and matched by its first lines (a CSV header, a sacct header after any comment block,
+Prometheus `# TYPE` lines, or the keys near the start of a JSON document).
+
+A text format module has `FORMAT`, `TABLE`, `sniff(head_lines)` and `read(TextFile, ctx)`; a
+Parquet format module also has `CONTAINER = "parquet"`, and its `sniff(column_names)` and
+`read(path, ctx)` take the file's column names and path.
 """
 
 from __future__ import annotations
@@ -13,8 +19,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from pipeline.readers import (
+    _parquet,
     _text,
     electricitymaps,
     focus,
@@ -47,15 +56,27 @@ __all__ = [
 class Format:
     name: str
     table: str
-    sniff: Callable[[list[str]], bool]  # first lines of the file → is it this format?
-    read: Callable[[_text.TextFile, ReadContext], ReadResult]
+    # text: first lines of the file → is it this format?  parquet: column names → is it?
+    sniff: Callable[[list[str]], bool]
+    # text: (TextFile, ctx) → result;  parquet: (Path, ctx) → result
+    read: Callable[[Any, ReadContext], ReadResult]
+    container: str = "text"  # "text" or "parquet"
+
+
+def _format(module: ModuleType) -> Format:
+    return Format(
+        module.FORMAT,
+        module.TABLE,
+        module.sniff,
+        module.read,
+        getattr(module, "CONTAINER", "text"),
+    )
 
 
 # Tried in order; the first whose sniff accepts the file reads it. Each sniff keys on header names
 # the others never contain, so the order only matters for deliberately odd files.
 FORMATS: tuple[Format, ...] = tuple(
-    Format(m.FORMAT, m.TABLE, m.sniff, m.read)
-    for m in (nvidia_smi, slurm_sacct, focus, electricitymaps, serving, node_power)
+    _format(m) for m in (nvidia_smi, slurm_sacct, focus, electricitymaps, serving, node_power)
 )
 
 
@@ -63,12 +84,25 @@ def format_names() -> list[str]:
     return [f.name for f in FORMATS]
 
 
+def _detect_parquet(path: Path) -> Format:
+    names = _parquet.columns(path)
+    candidates = [f for f in FORMATS if f.container == "parquet"]
+    for fmt in candidates:
+        if fmt.sniff(names):
+            return fmt
+    tried = ", ".join(f.name for f in candidates) or "none"
+    raise UnreadableFileError(
+        f"{path}: unrecognised Parquet file (columns {', '.join(names[:12])}"
+        f"{'...' if len(names) > 12 else ''}); tried {tried}"
+    )
+
+
 def _detect(source: _text.TextFile) -> Format:
     head = source.head()
     for fmt in FORMATS:
-        if fmt.sniff(head):
+        if fmt.container == "text" and fmt.sniff(head):
             return fmt
-    tried = ", ".join(format_names())
+    tried = ", ".join(f.name for f in FORMATS if f.container == "text")
     found = _text.first_content_line(head)
     if found is None:
         what = "the file is empty" if not source.lines else "the file has only blank lines"
@@ -78,8 +112,11 @@ def _detect(source: _text.TextFile) -> Format:
 
 
 def detect_format(path: Path) -> str:
-    """The format name of the file at `path`, judged from its first lines."""
-    return _detect(_text.load_head(Path(path))).name
+    """The format name of the file at `path`, judged from its first lines or Parquet columns."""
+    path = Path(path)
+    if _parquet.is_parquet(path):
+        return _detect_parquet(path).name
+    return _detect(_text.load_head(path)).name
 
 
 # ReadContext is frozen, so one shared default instance is safe.
@@ -92,5 +129,8 @@ def read_file(path: Path, ctx: ReadContext = DEFAULT_CONTEXT) -> ReadResult:
     Raises UnreadableFileError (naming the file) when the file cannot be opened or its format is
     not recognised; bad rows never raise, they come back in `problems`.
     """
-    source = _text.load(Path(path))
+    path = Path(path)
+    if _parquet.is_parquet(path):
+        return _detect_parquet(path).read(path, ctx)
+    source = _text.load(path)
     return _detect(source).read(source, ctx)

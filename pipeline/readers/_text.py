@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
@@ -145,8 +146,14 @@ def problem(line: int, reason: str, raw: str) -> Problem:
     return Problem(line=line, reason=reason, raw=raw[:RAW_LIMIT])
 
 
+class Source(Protocol):
+    """A loaded landing file: a TextFile, or a `_parquet.ParquetFile`."""
+
+    path: Path
+
+
 def assemble(
-    source: TextFile,
+    source: Source,
     fmt: str,
     table: str,
     schema: pl.Schema,

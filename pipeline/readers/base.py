@@ -4,6 +4,13 @@ A reader turns one landing file into accepted rows (a polars frame whose columns
 target raw table's columns, `source_path` and `line` included) and quarantined rows (line, reason,
 raw text). The identity `rows_read == accepted + quarantined` always holds; a file that cannot be
 read at all raises `UnreadableFileError` naming the file and why.
+
+What `line` means depends on the container:
+- text formats (CSV, sacct, Prometheus text): the 1-based physical line where the record starts;
+- JSON formats: the 1-based physical line where the record's JSON value starts when the reader can
+  tell, else the record's 1-based ordinal in the file; the reason then names the JSON path
+  (e.g. `data.result[2].values[17]`);
+- Parquet formats: the 1-based row number in the file (row groups in order).
 """
 
 from __future__ import annotations
@@ -31,9 +38,15 @@ class Problem:
 
 @dataclass(frozen=True)
 class ReadContext:
-    """What a reader may need to know beyond the file: the time zone of local timestamps."""
+    """What a reader may need to know beyond the file.
+
+    - `timezone_for_path`: the IANA zone of a file's local timestamps (its site's zone);
+    - `nvidia_smi_fields`: the `--query-gpu` field list of `csv,noheader` logs, which carry no
+      header to say which column is which (config `telemetry.nvidia_smi_fields`).
+    """
 
     timezone_for_path: Callable[[Path], str] = field(default=lambda p: "UTC")
+    nvidia_smi_fields: tuple[str, ...] | None = None
 
 
 @dataclass

@@ -37,6 +37,7 @@ SCHEMA = pl.Schema(
         "power_w": pl.Float64,
         "util_pct": pl.Float64,
         "energy_mj": pl.Float64,
+        "workload": pl.String,
     }
 )
 NOT_NULL = ("line", "host", "gpu_index", "ts_utc")
@@ -254,6 +255,7 @@ def read(source: TextFile, ctx: ReadContext) -> ReadResult:
         gpu_uuid=text("uuid"),
         gpu_name=text("name"),
         energy_mj=pl.lit(None, dtype=pl.Float64),
+        workload=pl.lit(None, dtype=pl.String),
         reason=reason,
     )
     return assemble(source, FORMAT, TABLE, SCHEMA, NOT_NULL, candidates, [])
