@@ -3,7 +3,8 @@ turning a typed frame into candidate rows for `_text.assemble`.
 
 Parquet files are recognised by their magic bytes (`PAR1` at both ends), never by name; which
 Parquet format a file holds is then judged from its column names. A Parquet row's `line` is its
-1-based row number in the file, and its `raw` text (kept in quarantine) is the row as JSON.
+1-based row number in the file; `_text.assemble` gives a quarantined row's raw text as its values
+in JSON, computed for the bad rows only (a telemetry lake file may hold tens of millions of rows).
 """
 
 from __future__ import annotations
@@ -40,17 +41,16 @@ def columns(path: Path) -> list[str]:
 @dataclass(frozen=True)
 class ParquetFile:
     path: Path
-    frame: pl.DataFrame  # every column as stored, plus `line` (1-based row number) and `raw`
+    frame: pl.DataFrame  # the columns as stored, plus `line` (1-based row number)
 
 
 def load(path: Path, wanted: list[str] | None = None) -> ParquetFile:
-    """Read the file (only `wanted` columns when given) with a 1-based `line` and a JSON `raw`."""
+    """Read the file (only `wanted` columns when given) with a 1-based `line`."""
     try:
         frame = pl.read_parquet(path, columns=wanted)
     except Exception as exc:  # noqa: BLE001 - a corrupt page or footer makes the file unreadable
         raise UnreadableFileError(
             f"{path}: Parquet data cannot be read ({exc}); expected a complete Parquet file"
         ) from exc
-    raw = pl.struct(pl.all()).struct.json_encode() if frame.width else pl.lit("{}")
-    frame = frame.with_columns(raw=raw).with_row_index("line", offset=1)
+    frame = frame.with_row_index("line", offset=1)
     return ParquetFile(Path(path), frame.with_columns(pl.col("line").cast(pl.Int64)))

@@ -163,7 +163,9 @@ def assemble(
 ) -> ReadResult:
     """Split candidate rows into the accepted frame and quarantine.
 
-    `candidates` carries `line`, `raw`, `reason` (null = fine) and the schema's value columns;
+    `candidates` carries `line`, `reason` (null = fine), the schema's value columns and `raw` (the
+    row's text for quarantine; when absent, as with large Parquet files, a quarantined row's raw
+    text is its value columns as JSON, computed for the bad rows only);
     `problems` are rows already rejected before they could become candidates. A NOT NULL column
     left empty quarantines its row here, so no reader can hand the loader a row the table refuses.
     """
@@ -178,6 +180,9 @@ def assemble(
         reason=pl.coalesce(pl.col("reason"), join_reasons(missing)) if missing else pl.col("reason")
     )
     bad = checked.filter(pl.col("reason").is_not_null())
+    if "raw" not in bad.columns:
+        shown = [c for c in value_cols if c in bad.columns and c != "line"]
+        bad = bad.with_columns(raw=pl.struct(shown).struct.json_encode() if shown else pl.lit(""))
     all_problems = problems + [
         problem(line, reason, raw)
         for line, reason, raw in bad.select("line", "reason", "raw").iter_rows()
