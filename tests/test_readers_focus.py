@@ -79,14 +79,16 @@ def test_sample_spot_values(sample: ReadResult) -> None:
 
 
 def test_bom_quoted_newline_null_and_bad_tags(tmp_path: Path) -> None:
-    header = '"BilledCost","EffectiveCost","ChargePeriodStart","ResourceName","Tags"'
+    header = (
+        '"BilledCost","EffectiveCost","BillingCurrency","ChargePeriodStart","ResourceName","Tags"'
+    )
     lines = [
         header,
-        '1.5,1.2,"2024-09-01 00:00:00","gpu box, rack 7\nrow B",NULL',  # spans lines 2-3
-        '2.0,NULL,"2024-09-01T01:00:00Z",NULL,"{""team"": ""ml""}"',
-        '3.0,3.0,"2024-09-01 02:00:00",NULL,"{not json"',
-        '4.0,4.0,"2024-09-01 03:00:00",NULL,"[1, 2]"',
-        'lots,4.0,"2024-09-01 03:00:00",NULL,NULL',
+        '1.5,1.2,"USD","2024-09-01 00:00:00","gpu box, rack 7\nrow B",NULL',  # spans lines 2-3
+        '2.0,NULL,"USD","2024-09-01T01:00:00Z",NULL,"{""team"": ""ml""}"',
+        '3.0,3.0,"USD","2024-09-01 02:00:00",NULL,"{not json"',
+        '4.0,4.0,"USD","2024-09-01 03:00:00",NULL,"[1, 2]"',
+        'lots,4.0,"USD","2024-09-01 03:00:00",NULL,NULL',
     ]
     path = tmp_path / "bill"
     path.write_bytes(b"\xef\xbb\xbf" + "\n".join(lines).encode() + b"\n")
@@ -107,10 +109,10 @@ def test_bom_quoted_newline_null_and_bad_tags(tmp_path: Path) -> None:
 
 def test_unclosed_quote_is_one_quarantined_record_naming_its_span(tmp_path: Path) -> None:
     lines = [
-        '"BilledCost","ChargePeriodStart","ServiceName"',
-        '1.0,"2024-09-01 00:00:00","EC2"',
-        '2.0,"2024-09-01 01:00:00","EC2',
-        '3.0,"2024-09-01 02:00:00","EC2"',
+        '"BilledCost","BillingCurrency","ChargePeriodStart","ServiceName"',
+        '1.0,"USD","2024-09-01 00:00:00","EC2"',
+        '2.0,"USD","2024-09-01 01:00:00","EC2',
+        '3.0,"USD","2024-09-01 02:00:00","EC2"',
     ]
     path = tmp_path / "bill.csv"
     path.write_text("\n".join(lines) + "\n")
