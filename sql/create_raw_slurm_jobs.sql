@@ -1,4 +1,5 @@
 -- Slurm sacct lines, as read (steps kept with `step` set; jobs have step NULL). Times in UTC.
+-- gpus: GPUs allocated (AllocTRES); a MIG slice `<N>g.<M>gb` counts as N/7 of a GPU.
 CREATE TABLE IF NOT EXISTS raw_slurm_jobs (
     source_path VARCHAR NOT NULL,
     line        BIGINT NOT NULL,
@@ -13,6 +14,6 @@ CREATE TABLE IF NOT EXISTS raw_slurm_jobs (
     end_utc     TIMESTAMP,
     node_list   VARCHAR,
     hosts       VARCHAR[],
-    gpus        INTEGER,
+    gpus        DOUBLE,
     comment     VARCHAR
 );

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from pipeline.readers import ReadContext, ReadResult, detect_format, read_file, slurm_sacct
+from pipeline.warehouse import connect, frame, insert_frame
 
 SNIPPETS = (
     Path(__file__).resolve().parents[2]
@@ -50,8 +52,11 @@ def test_snippets_job_rows_and_steps() -> None:
 
 def test_snippets_mig_slice_and_h100_count_once() -> None:
     frame = read_file(SNIPPETS).frame
-    # `gres/gpu:a100_3g.20gb=1,gres/gpu=1`: one MIG slice, not two GPUs.
-    assert frame["gpus"].to_list() == [1, 1, 1, 1, 1]
+    # Lines 7-9 `gres/gpu:a100_3g.20gb=1,gres/gpu=1`: one 3g MIG slice, not two GPUs: the total
+    # of 1 device is that slice, which counts 3 of 7 compute slices, (1 - 1) + 1 * 3/7.
+    # Lines 10-11 `gres/gpu:h100=1,gres/gpu=1`: one whole H100, counted once.
+    assert frame["gpus"].to_list() == [3 / 7, 3 / 7, 3 / 7, 1.0, 1.0]
+    assert frame.schema["gpus"] == pl.Float64
 
 
 def test_snippets_headerless_lines_are_quarantined_with_the_reason() -> None:
@@ -152,7 +157,8 @@ def test_site_local_times_to_utc_with_dst(site: ReadResult) -> None:
     running = rows[("4300_7", None)]
     assert running["start_utc"] == datetime(2024, 1, 10, 8, 0)
     assert running["end_utc"] is None  # End=Unknown: still running
-    assert running["gpus"] == 3  # only typed entries: summed
+    # only typed entries: summed, 2 A100s and one 3g.20gb slice (3 of 7 compute slices)
+    assert running["gpus"] == 2 + 3 / 7
 
 
 def test_site_pending_job_has_no_hosts(site: ReadResult) -> None:
@@ -203,10 +209,36 @@ def test_header_without_jobid_quarantines_its_rows(tmp_path: Path) -> None:
         ("gres/gpu:a100=2,gres/gpu:v100=2", 4),
         ("gres/gpu:a100=2,gres/gpu:v100=2,gres/gpu=4", 4),
         ("gres/gpumem=38888M,gres/gpuutil=100", 0),
+        # MIG: a `<N>g.<M>gb` slice is N/7 of a GPU; the untyped total counts it as a device
+        ("gres/gpu:a100_3g.20gb=1,gres/gpu=1", 3 / 7),  # (1 - 1) + 3/7
+        ("gres/gpu:a100_3g.20gb=1", 3 / 7),
+        ("gres/gpu:3g.20gb=2", 2 * (3 / 7)),
+        ("gres/gpu:nvidia_a100-sxm4-40gb_1g.5gb=1", 1 / 7),
+        ("gres/gpu:h100_1g.10gb+me=1", 1 / 7),
+        ("gres/gpu:A100_7G.80GB=1,gres/gpu=1", 1.0),  # all 7 slices: a whole GPU
+        # 1 H100 and 2 1g slices, total 3 devices: (3 - 2) + 2 * 1/7
+        ("gres/gpu:h100=1,gres/gpu:h100_1g.10gb=2,gres/gpu=3", 1 + 2 * (1 / 7)),
+        # no total: 2 whole A100s + one 3g slice
+        ("gres/gpu:a100=2,gres/gpu:a100_3g.20gb=1", 2 + 3 / 7),
+        # `h100_80gb` is a model with its memory, not a MIG profile (no `<N>g.`)
+        ("gres/gpu:h100_80gb=2,gres/gpu=2", 2),
     ],
 )
-def test_count_gpus(tres: str, gpus: int) -> None:
-    assert slurm_sacct.count_gpus(tres) == gpus
+def test_count_gpus(tres: str, gpus: float) -> None:
+    assert slurm_sacct.count_gpus(tres) == pytest.approx(gpus, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("tres", "message"),
+    [
+        ("gres/gpu:a100_3g.20gb=2,gres/gpu=1", "2 MIG slices but a gres/gpu total of 1"),
+        ("gres/gpu:x_9g.90gb=1", "expected a MIG profile of 1 to 7 compute slices"),
+        ("gres/gpu:x_0g.5gb=1", "expected a MIG profile of 1 to 7 compute slices"),
+    ],
+)
+def test_inconsistent_mig_counts_are_refused(tres: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        slurm_sacct.count_gpus(tres)
 
 
 @pytest.mark.parametrize(
@@ -223,3 +255,107 @@ def test_count_gpus(tres: str, gpus: int) -> None:
 )
 def test_header_lines(line: str, is_header: bool) -> None:
     assert (slurm_sacct.parse_header(line) is not None) is is_header
+
+
+# --- ids, host lists, pending and running jobs, time zones -----------------------------------
+
+IDS = [
+    "# sacct --parsable2, site clock Europe/Stockholm",
+    "JobID|State|Start|End|NodeList|AllocTRES",
+    # line 3: array task, its batch step, a pending array summary with a throttle, a pending range
+    "700_4|COMPLETED|2024-05-01T10:00:00|2024-05-01T11:00:00|node[1-2],other3|gres/gpu=3",
+    "700_4.batch|COMPLETED|2024-05-01T10:00:00|2024-05-01T11:00:00|node1|gres/gpu=1",
+    "700_[5-9%2]|PENDING|None|Unknown|None assigned|",
+    "701_[1-5]|PENDING|Unknown|Unknown|None assigned|",
+    # line 7: heterogeneous job, two components with their own nodes and GPUs, and their steps
+    "800+0|RUNNING|2024-05-01T12:00:00|Unknown|gpu[001-004,007]|gres/gpu:h100=40,gres/gpu=40",
+    "800+1|RUNNING|2024-05-01T12:00:00|Unknown|cpu[01-02],gpu[010-011]|gres/gpu=16",
+    "800+0.batch|RUNNING|2024-05-01T12:00:00|Unknown|gpu001|gres/gpu=8",
+    "800+1.0|RUNNING|2024-05-01T12:05:00|Unknown|gpu010|gres/gpu=8",
+    "800+0.extern|RUNNING|2024-05-01T12:00:00|Unknown|gpu[001-004,007]|gres/gpu=40",
+    # line 12: across the autumn change, 02:45 CEST then 02:15 CET (the second pass through 02:xx)
+    "900|COMPLETED|2024-10-27T02:45:00|2024-10-27T02:15:00|gpu020|gres/gpu=1",
+    # line 13: winter and summer time, CET (UTC+1) and CEST (UTC+2)
+    "901|COMPLETED|2024-01-15T08:00:00|2024-07-15T08:00:00|gpu021|gres/gpu=1",
+    # line 14: ends before it starts, outside any clock change
+    "902|COMPLETED|2024-05-01T10:00:00|2024-05-01T09:00:00|gpu022|gres/gpu=1",
+    # line 15: a two-dimensional (rack × node) host list
+    "903|COMPLETED|2024-05-01T10:00:00|2024-05-01T10:30:00|r[1-2]n[01-02]|gres/gpu=4",
+]
+
+
+@pytest.fixture
+def ids(tmp_path: Path) -> ReadResult:
+    return read_file(write(tmp_path, IDS), STOCKHOLM)
+
+
+def test_ids_counts_and_end_before_start(ids: ReadResult) -> None:
+    # lines 3-15 are rows (13); line 14 (End before Start) is the only one quarantined
+    assert (ids.rows_read, ids.rows_accepted, ids.rows_quarantined) == (13, 12, 1)
+    [problem] = ids.problems
+    assert problem.line == 14
+    assert problem.reason == (
+        "End: '2024-05-01T09:00:00' is before Start '2024-05-01T10:00:00'; "
+        "expected a job to end at or after its start"
+    )
+
+
+def test_array_and_heterogeneous_ids(ids: ReadResult) -> None:
+    keys = [(r["job_id"], r["step"]) for r in ids.frame.iter_rows(named=True)]
+    assert keys == [
+        ("700_4", None),
+        ("700_4", "batch"),
+        ("700_[5-9%2]", None),
+        ("701_[1-5]", None),
+        ("800+0", None),
+        ("800+1", None),
+        ("800+0", "batch"),
+        ("800+1", "0"),
+        ("800+0", "extern"),
+        ("900", None),
+        ("901", None),
+        ("903", None),
+    ]
+
+
+def test_compressed_host_lists(ids: ReadResult) -> None:
+    hosts = {(r["job_id"], r["step"]): r["hosts"] for r in ids.frame.iter_rows(named=True)}
+    assert hosts[("700_4", None)] == ["node1", "node2", "other3"]
+    assert hosts[("800+0", None)] == ["gpu001", "gpu002", "gpu003", "gpu004", "gpu007"]
+    assert hosts[("800+1", None)] == ["cpu01", "cpu02", "gpu010", "gpu011"]
+    assert hosts[("903", None)] == ["r1n01", "r1n02", "r2n01", "r2n02"]
+    assert hosts[("700_[5-9%2]", None)] == []  # None assigned: pending
+
+
+def test_pending_running_and_time_zones(ids: ReadResult) -> None:
+    rows = {(r["job_id"], r["step"]): r for r in ids.frame.iter_rows(named=True)}
+    for pending in ("700_[5-9%2]", "701_[1-5]"):  # Start=None / Start=Unknown, End=Unknown
+        assert rows[(pending, None)]["start_utc"] is None
+        assert rows[(pending, None)]["end_utc"] is None
+        assert rows[(pending, None)]["gpus"] == 0.0  # empty AllocTRES
+    running = rows[("800+0", None)]
+    assert running["start_utc"] == datetime(2024, 5, 1, 10, 0)  # 12:00 CEST = 10:00 UTC
+    assert running["end_utc"] is None  # End=Unknown: still running
+    assert running["gpus"] == 40.0
+    # 02:45 is read as CEST (earliest, 00:45 UTC); 02:15 as CEST would be 00:15 UTC, before the
+    # start, so the End is the CET reading, 01:15 UTC: the job ran 30 minutes across the change.
+    assert rows[("900", None)]["start_utc"] == datetime(2024, 10, 27, 0, 45)
+    assert rows[("900", None)]["end_utc"] == datetime(2024, 10, 27, 1, 15)
+    assert rows[("901", None)]["start_utc"] == datetime(2024, 1, 15, 7, 0)  # CET, UTC+1
+    assert rows[("901", None)]["end_utc"] == datetime(2024, 7, 15, 6, 0)  # CEST, UTC+2
+
+
+def test_steps_are_not_jobs_for_the_allocation_query(tmp_path: Path, ids: ReadResult) -> None:
+    # The reader keeps steps as rows; sql/select_slurm_jobs_window.sql folds them away: in the
+    # window 2024-05-01 only the job lines that overlap it count (700_4, 800+0 and 800+1 running,
+    # 901 from January to July, 903; not their .batch/.extern/.0 steps, not the pending arrays,
+    # not 900 in October).
+    with connect(tmp_path / "w.duckdb") as con:
+        insert_frame(con, "raw_slurm_jobs", ids.frame)
+        jobs = frame(
+            con,
+            "select_slurm_jobs_window",
+            {"start": datetime(2024, 5, 1), "end": datetime(2024, 5, 2)},
+        )
+    assert jobs["job_id"].to_list() == ["700_4", "800+0", "800+1", "901", "903"]
+    assert jobs["gpus"].to_list() == [3.0, 40.0, 16.0, 1.0, 4.0]

@@ -3,6 +3,28 @@
 Real files are often several sacct runs pasted together with comment blocks between them, some run
 with `--noheader`; a row is only read against the header of its own block, so a comment ends a
 block and rows with no header before them are quarantined rather than guessed.
+
+Decisions:
+
+- Job ids: `JobID` (else `JobIDRaw`) is split into the job and its step. Steps (`123.batch`,
+  `123.extern`, `123.interactive`, numbered `123.0`) are kept as rows with `step` set, so they
+  stay auditable, and are not jobs: the allocation query (sql/select_slurm_jobs_window.sql) reads
+  only step-NULL rows, so a step's GPUs are never counted beside its job's. Array tasks (`123_4`)
+  and heterogeneous-job components (`123+0`, `123+1`) are jobs of their own (each has its own
+  nodes, times and AllocTRES); the id keeps its suffix so components never replace each other. A
+  pending array's summary line (`123_[1-5%2]`) is kept with no start, like any pending job.
+- Times: sacct prints the site's local wall-clock time without a zone; it is converted with the
+  file's site zone. A time skipped by the spring change is quarantined; in the autumn repeated
+  hour the earlier instant is taken, except that an End which would then fall before its Start
+  takes the later one (a job from 02:45 to 02:15 ran across the change). `Unknown`, `None` or an
+  empty Start (pending) or End (still running) is null; an End still before Start is quarantined.
+- GPUs (`gpus`, DOUBLE) from AllocTRES: the untyped `gres/gpu=N` is the total and typed entries
+  (`gres/gpu:h100=N`) only count when it is absent, so a line with both counts each GPU once. A
+  MIG slice whose type ends in a `<N>g.<M>gb` profile (`gres/gpu:a100_3g.20gb=1`) counts as N/7
+  of a GPU (A100 and H100 have 7 compute slices; the Kubernetes reader uses the same rule): the
+  slices the untyped total counts as whole devices are replaced by their fractions.
+- Host lists are expanded with python-hostlist (`gpu[001-004,007]`, `node[1-2],other3`);
+  `None assigned` (pending) is an empty list.
 """
 
 from __future__ import annotations
@@ -43,7 +65,7 @@ SCHEMA = pl.Schema(
         "end_utc": pl.Datetime("us"),
         "node_list": pl.String,
         "hosts": pl.List(pl.String),
-        "gpus": pl.Int32,
+        "gpus": pl.Float64,
         "comment": pl.String,
     }
 )
@@ -92,7 +114,12 @@ _FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 # Plain ids, array tasks (123_4, 123_[1-9%2]) and het components (123+1), then an optional step.
 _JOB_ID = re.compile(r"(\d+(?:_(?:\d+|\[[^\]]*\]))?(?:\+\d+)?)(?:\.([A-Za-z0-9_+-]+))?")
 _GPU_KEY = re.compile(r"gres/gpu(?::(.+))?")
-_GPU_COUNT = re.compile(r"[0-9]{1,9}")  # fits the INTEGER column
+_GPU_COUNT = re.compile(r"[0-9]{1,9}")
+# A MIG profile at the end of a GPU type: `3g.20gb`, `a100_3g.20gb`, `nvidia_h100_1g.10gb+me`.
+_MIG_PROFILE = re.compile(
+    r"(?:.*[_:.-])?([0-9]+)g\.[0-9]+(?:\.[0-9]+)?gb(?:\+[a-z.]+)?", re.IGNORECASE
+)
+MIG_SLICES_PER_GPU = 7
 
 
 @dataclass(frozen=True)
@@ -134,15 +161,24 @@ class _RowError(ValueError):
     pass
 
 
-def count_gpus(tres: str) -> int:
-    """GPUs in an AllocTRES string.
+def mig_slices(gpu_type: str) -> int | None:
+    """Compute slices of a MIG profile named at the end of a GPU type (`a100_3g.20gb` → 3)."""
+    match = _MIG_PROFILE.fullmatch(gpu_type)
+    return None if match is None else int(match.group(1))
+
+
+def count_gpus(tres: str) -> float:
+    """GPUs in an AllocTRES string, a MIG slice counting as its share of a GPU.
 
     Slurm may list the untyped total and the per-type counts on one line
     (`gres/gpu:h100=4,gres/gpu=4`): the untyped entry is the total, so typed entries are summed
-    only when it is absent.
+    only when it is absent. The total counts a MIG slice as one device; each slice the typed
+    entries name is replaced by its N/7 share (`gres/gpu:a100_3g.20gb=1,gres/gpu=1` → 3/7).
     """
     untyped: int | None = None
-    typed = 0
+    whole = 0  # typed entries that are whole GPUs
+    slices = 0  # MIG slices, counted as devices
+    share = 0.0  # ... and as GPU shares
     for entry in filter(None, (e.strip() for e in tres.split(","))):
         key, eq, value = entry.partition("=")
         if not eq or not key:
@@ -156,9 +192,26 @@ def count_gpus(tres: str) -> int:
             if untyped is not None and untyped != int(value):
                 raise _RowError(f"AllocTRES: two different untyped gres/gpu counts in {tres!r}")
             untyped = int(value)
+            continue
+        n = mig_slices(match.group(1))
+        if n is None:
+            whole += int(value)
+        elif not 1 <= n <= MIG_SLICES_PER_GPU:
+            raise _RowError(
+                f"AllocTRES: expected a MIG profile of 1 to {MIG_SLICES_PER_GPU} compute slices "
+                f"in {entry!r}, got {n}"
+            )
         else:
-            typed += int(value)
-    return untyped if untyped is not None else typed
+            slices += int(value)
+            share += int(value) * (n / MIG_SLICES_PER_GPU)
+    if untyped is None:
+        return whole + share
+    if slices > untyped:
+        raise _RowError(
+            f"AllocTRES: {slices} MIG slices but a gres/gpu total of {untyped} in {tres!r}; "
+            "expected the total to count every slice"
+        )
+    return (untyped - slices) + share
 
 
 def _local_time(name: str, value: str) -> datetime | None:
@@ -279,16 +332,44 @@ def read(source: TextFile, ctx: ReadContext) -> ReadResult:
     )
     start_utc = local_to_utc(pl.col("start_local"), tz)
     end_utc = local_to_utc(pl.col("end_local"), tz)
-    candidates = candidates.with_columns(start_utc=start_utc, end_utc=end_utc).with_columns(
-        reason=join_reasons(
-            [
-                pl.when(pl.col("start_local").is_not_null() & pl.col("start_utc").is_null()).then(
-                    nonexistent_reason("Start", pl.col("start_raw"), tz)
-                ),
-                pl.when(pl.col("end_local").is_not_null() & pl.col("end_utc").is_null()).then(
-                    nonexistent_reason("End", pl.col("end_raw"), tz)
-                ),
-            ]
+    # In the autumn repeated hour an End read as its earlier instant may fall before the Start:
+    # the job ran across the change, so the End was the later pass through that hour.
+    end_later = (
+        pl.col("end_local")
+        .dt.replace_time_zone(tz, ambiguous="latest", non_existent="null")
+        .dt.convert_time_zone("UTC")
+        .dt.replace_time_zone(None)
+    )
+    candidates = (
+        candidates.with_columns(start_utc=start_utc, end_utc=end_utc, end_later=end_later)
+        .with_columns(
+            end_utc=pl.when(
+                (pl.col("end_utc") < pl.col("start_utc"))
+                & (pl.col("end_later") >= pl.col("start_utc"))
+            )
+            .then(pl.col("end_later"))
+            .otherwise(pl.col("end_utc"))
+        )
+        .with_columns(
+            reason=join_reasons(
+                [
+                    pl.when(
+                        pl.col("start_local").is_not_null() & pl.col("start_utc").is_null()
+                    ).then(nonexistent_reason("Start", pl.col("start_raw"), tz)),
+                    pl.when(pl.col("end_local").is_not_null() & pl.col("end_utc").is_null()).then(
+                        nonexistent_reason("End", pl.col("end_raw"), tz)
+                    ),
+                    pl.when(pl.col("end_utc") < pl.col("start_utc")).then(
+                        pl.concat_str(
+                            pl.lit("End: '"),
+                            pl.col("end_raw"),
+                            pl.lit("' is before Start '"),
+                            pl.col("start_raw"),
+                            pl.lit("'; expected a job to end at or after its start"),
+                        )
+                    ),
+                ]
+            )
         )
     )
     return assemble(source, FORMAT, TABLE, SCHEMA, NOT_NULL, candidates, problems)
