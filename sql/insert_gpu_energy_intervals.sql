@@ -1,18 +1,37 @@
--- Integrate GPU power samples for one window [$start, $end) into pieces cut at hour boundaries.
--- Two samples further apart than $max_gap_s are a gap: its power is estimated (power model at the
--- mean utilisation of the bounding samples, else their mean power) and the piece is 'estimated'.
--- A gap longer than $max_fill_s gives no pieces: two samples a day apart say nothing about the
--- day between, so those hours count as without telemetry (allocations there are estimated from
--- the scheduler instead, see insert_gpu_energy_attributed).
--- A sample with no power but a utilisation is priced by the power model (idle + (TDP-idle) × util).
+-- GPU energy pieces for one window [$start, $end), cut at hour boundaries, from consecutive samples
+-- of each GPU (an interval runs from one sample to the next).
+-- 1. Energy counter (source 'counter', preferred). Where both samples carry energy_mj (the GPU's
+--    counter in mJ since boot), the interval's energy is the counter delta: exact, whatever the
+--    power did between the samples. It is placed at constant power, delta / duration, so cutting
+--    it at hours (here) or at job boundaries (insert_gpu_energy_attributed) splits it by time.
+--    A decrease is a wrap when the counter was near the top of its range: the delta modulo 2^64
+--    (DCGM/NVML counters are unsigned 64-bit mJ) or 2^32 (a 32-bit counter: both values below
+--    2^32) that stays within what the GPU can draw, at most $wrap_max_tdp_ratio × TDP over the
+--    interval, and only for an interval no longer than $max_gap_s (a 32-bit counter at 700 W wraps
+--    every 1.7 h, so a longer one may have wrapped more than once). Any other decrease is a reset
+--    (driver reload, reboot): the counter says nothing about that interval, which falls back to
+--    the power path below; the next interval starts a new counter segment.
+--    A counter interval longer than $max_fill_s is kept, at its average power: an unbroken
+--    counter means the driver stayed loaded, so the GPU was powered throughout and the delta is
+--    its true energy; only where in the interval it was spent is assumed.
+-- 2. Power samples otherwise (no counter on one side, or a reset). Two samples further apart than
+--    $max_gap_s are a gap: its power is estimated (power model at the mean utilisation of the
+--    bounding samples, else their mean power) and the piece is 'estimated'. A gap longer than
+--    $max_fill_s gives no pieces: two samples a day apart say nothing about the day between, so
+--    those hours count as without telemetry (allocations there are estimated from the scheduler
+--    instead, see insert_gpu_energy_attributed). Two samples without power or utilisation (a
+--    counter reset between counter-only samples) give no pieces either.
+--    A sample with no power but a utilisation is priced by the power model
+--    (idle + (TDP-idle) × util), and any interval touching it is 'estimated'.
+-- workload: the label of the interval's starting sample (the job the telemetry says ran then).
 -- Per GPU, the last sample before $start and the first at or after $end are read too, so an
 -- interval crossing an edge is kept, then cut there. (A gap is longer than $max_gap_s, so reading
 -- only $max_gap_s beyond the edges would drop a gap crossing midnight from both daily windows.)
 INSERT INTO gpu_energy_intervals
 WITH readable AS (
-    SELECT source_path, line, host, gpu_index, ts_utc, power_w, util_pct
+    SELECT source_path, line, host, gpu_index, ts_utc, power_w, util_pct, energy_mj, workload
     FROM raw_gpu_samples
-    WHERE power_w IS NOT NULL OR util_pct IS NOT NULL
+    WHERE power_w IS NOT NULL OR util_pct IS NOT NULL OR energy_mj IS NOT NULL
 ),
 edges AS (
     SELECT
@@ -24,7 +43,8 @@ edges AS (
 ),
 samples AS (
     SELECT
-        s.host, s.gpu_index, s.ts_utc, h.site, h.idle_w, h.tdp_w, s.util_pct,
+        s.host, s.gpu_index, s.ts_utc, h.site, h.idle_w, h.tdp_w, s.util_pct, s.energy_mj,
+        s.workload,
         coalesce(s.power_w, h.idle_w + (h.tdp_w - h.idle_w) * s.util_pct / 100.0) AS power_w,
         s.power_w IS NULL AS power_estimated
     FROM readable AS s
@@ -37,29 +57,54 @@ samples AS (
 ),
 pairs AS (
     SELECT
-        host, gpu_index, site, idle_w, tdp_w,
+        host, gpu_index, site, idle_w, tdp_w, workload,
         ts_utc AS t0, lead(ts_utc) OVER w AS t1,
+        epoch(lead(ts_utc) OVER w - ts_utc) AS dt_s,
         power_w AS p0, lead(power_w) OVER w AS p1,
         util_pct AS u0, lead(util_pct) OVER w AS u1,
+        energy_mj AS e0, lead(energy_mj) OVER w AS e1,
         power_estimated OR lead(power_estimated) OVER w AS any_estimated
     FROM samples
     WINDOW w AS (PARTITION BY host, gpu_index ORDER BY ts_utc)
 ),
-intervals AS (
+counted AS (
     SELECT
-        host, gpu_index, site, t0, t1, p0, p1, any_estimated,
-        epoch(t1 - t0) > $max_gap_s AS is_gap,
+        *,
+        -- counter energy of the interval in mJ; NULL: no counter on one side, or a reset
+        CASE
+            WHEN e1 >= e0 THEN e1 - e0
+            WHEN dt_s <= $max_gap_s AND e1 < e0 AND e0 < power(2.0, 32)
+                 AND (power(2.0, 32) - e0) + e1 <= $wrap_max_tdp_ratio * tdp_w * dt_s * 1000.0
+                THEN (power(2.0, 32) - e0) + e1
+            WHEN dt_s <= $max_gap_s AND e1 < e0 AND e0 <= power(2.0, 64)
+                 AND (power(2.0, 64) - e0) + e1 <= $wrap_max_tdp_ratio * tdp_w * dt_s * 1000.0
+                THEN (power(2.0, 64) - e0) + e1
+        END AS counter_mj,
         coalesce(idle_w + (tdp_w - idle_w) * (u0 + u1) / 200.0, (p0 + p1) / 2.0) AS gap_power_w
     FROM pairs
-    WHERE t1 IS NOT NULL AND t1 > $start AND t0 < $end AND epoch(t1 - t0) <= $max_fill_s
+    WHERE t1 IS NOT NULL AND t1 > $start AND t0 < $end
 ),
 shaped AS (
     SELECT
-        host, gpu_index, site, t0, t1,
-        CASE WHEN is_gap THEN gap_power_w ELSE p0 END AS p0,
-        CASE WHEN is_gap THEN gap_power_w ELSE p1 END AS p1,
-        CASE WHEN is_gap OR any_estimated THEN 'estimated' ELSE 'samples' END AS source
-    FROM intervals
+        host, gpu_index, site, workload, t0, t1,
+        CASE
+            WHEN counter_mj IS NOT NULL THEN counter_mj / 1000.0 / dt_s
+            WHEN dt_s > $max_gap_s THEN gap_power_w
+            ELSE p0
+        END AS p0,
+        CASE
+            WHEN counter_mj IS NOT NULL THEN counter_mj / 1000.0 / dt_s
+            WHEN dt_s > $max_gap_s THEN gap_power_w
+            ELSE p1
+        END AS p1,
+        CASE
+            WHEN counter_mj IS NOT NULL THEN 'counter'
+            WHEN dt_s > $max_gap_s OR any_estimated THEN 'estimated'
+            ELSE 'samples'
+        END AS source
+    FROM counted
+    WHERE counter_mj IS NOT NULL
+       OR (dt_s <= $max_fill_s AND p0 IS NOT NULL AND p1 IS NOT NULL)
 ),
 pieces AS (
     SELECT
@@ -82,5 +127,5 @@ SELECT
     hour_utc, site, host, gpu_index, c AS start_utc, d AS end_utc,
     pc AS start_power_w, pd AS end_power_w,
     epoch(d - c) * (pc + pd) / 2.0 / 3600.0 AS energy_wh,
-    source
+    source, workload
 FROM powered;

@@ -1,4 +1,19 @@
-"""GPU energy: samples → hour-cut pieces → attribution to jobs and idle → footprint → daily."""
+"""GPU energy: samples → hour-cut pieces → attribution to jobs and idle → footprint → daily.
+
+Pieces (sql/insert_gpu_energy_intervals.sql): per GPU, each interval between consecutive samples
+takes its energy from the GPU's energy counter where both samples carry one (source 'counter': the
+delta, placed at constant power; a decrease is a wrap only when the value was within
+WRAP_MAX_TDP_RATIO × TDP × the interval of the top of a 64- or 32-bit range, else a reset that
+falls back to the power samples), else from the power samples (trapezoid, 'samples'), with gaps
+filled by estimate ('estimated') up to `telemetry.max_fill_s`. Each piece keeps the workload label
+of its starting sample.
+
+Attribution (sql/insert_gpu_energy_attributed.sql): a labelled piece goes wholly to the allocation
+of that job on the host that overlaps it; that job then leaves the GPU-count share path on that
+host while its labelled pieces run, and so do those GPUs (the remaining jobs share the unlabelled
+GPUs). Unlabelled pieces, and labelled ones whose job has no overlapping allocation on the host,
+are shared by GPU count; what no job holds is idle. docs/methodology.md §1-2 has the formulas.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +24,11 @@ import duckdb
 from pipeline.config import Config
 from pipeline.warehouse import replace_window
 
+# A counter decrease is read as a wrap only if the wrapped delta is energy the GPU could draw in
+# the interval at this multiple of its TDP (boards exceed TDP only in millisecond excursions, so an
+# interval's mean above 2 × TDP is not a wrap but a reset).
+WRAP_MAX_TDP_RATIO = 2.0
+
 
 def build_gpu_energy_intervals(
     con: duckdb.DuckDBPyConnection, cfg: Config, start: datetime, end: datetime
@@ -18,6 +38,7 @@ def build_gpu_energy_intervals(
         "end": end,
         "max_gap_s": cfg.telemetry.max_gap_s,
         "max_fill_s": cfg.telemetry.max_fill_s,
+        "wrap_max_tdp_ratio": WRAP_MAX_TDP_RATIO,
     }
     return replace_window(con, "gpu_energy_intervals", params)
 
