@@ -5,7 +5,9 @@
 --    GPU-seconds held (GPU-seconds of the whole host = its GPUs × the time it is accounted).
 --  * Facility energy = IT × PUE of the site and UTC month.
 --  * Location-based carbon: the zone's hourly intensity, else its monthly mean, else the annual
---    factor (intensity_source says which).
+--    factor (intensity_source says which). Hourly = the time-weighted mean of the slots that
+--    start in the hour (half-hourly data: the mean of its two slots); a slot read from several
+--    files counts once.
 --  * Market-based carbon: hourly-matched instruments (profiles) cover the site-hour's facility
 --    energy first, pro rata to each row; the rest at the residual mix, else the location
 --    intensity (market_basis says which). Annual instruments are applied per reporting period.
@@ -66,21 +68,51 @@ attributed AS (
     JOIN overhead AS o USING (hour_utc, host)
     GROUP BY r.hour_utc, r.site, r.job_key
 ),
+grid_slots AS (
+    -- One value per zone and slot start: a measured reading wins over an estimated one (a later
+    -- download of the same half-hour with its outturn replaces the forecast); readings of equal
+    -- standing for the same slot (overlapping files) are averaged.
+    SELECT zone, datetime_utc,
+           avg(gco2e_per_kwh_direct ORDER BY source_path, line) AS gco2e_per_kwh,
+           avg(cfe_pct ORDER BY source_path, line) AS cfe_pct,
+           bool_and(estimated) AS is_estimated
+    FROM (
+        SELECT *, coalesce(is_estimated, false) AS estimated
+        FROM raw_grid_intensity
+        WHERE datetime_utc >= date_trunc('month', $start::TIMESTAMP)
+          AND datetime_utc < date_trunc('month', $end::TIMESTAMP) + INTERVAL 1 MONTH
+          AND gco2e_per_kwh_direct IS NOT NULL
+        QUALIFY estimated = bool_and(estimated) OVER (PARTITION BY zone, datetime_utc)
+    )
+    GROUP BY zone, datetime_utc
+),
+grid_weighted AS (
+    -- A slot lasts until the zone's next slot, cut at the end of its hour, so an hour of
+    -- half-hourly (or mixed) slots gets their time-weighted mean.
+    SELECT *, date_trunc('hour', datetime_utc) AS hour_utc,
+           epoch(least(
+               coalesce(lead(datetime_utc) OVER (PARTITION BY zone ORDER BY datetime_utc),
+                        date_trunc('hour', datetime_utc) + INTERVAL 1 HOUR),
+               date_trunc('hour', datetime_utc) + INTERVAL 1 HOUR) - datetime_utc) AS slot_s
+    FROM grid_slots
+),
 grid_hourly AS (
-    SELECT zone, date_trunc('hour', datetime_utc) AS hour_utc,
-           avg(gco2e_per_kwh_direct ORDER BY datetime_utc, source_path) AS gco2e_per_kwh,
-           avg(cfe_pct ORDER BY datetime_utc, source_path) AS cfe_pct
-    FROM raw_grid_intensity
-    WHERE datetime_utc >= $start AND datetime_utc < $end AND gco2e_per_kwh_direct IS NOT NULL
-    GROUP BY ALL
+    -- is_estimated: any slot of the hour was estimated (footprint_hourly has no column for it yet)
+    SELECT zone, hour_utc,
+           sum(gco2e_per_kwh * slot_s ORDER BY datetime_utc)
+               / sum(slot_s ORDER BY datetime_utc) AS gco2e_per_kwh,
+           sum(cfe_pct * slot_s ORDER BY datetime_utc) FILTER (WHERE cfe_pct IS NOT NULL)
+               / sum(slot_s ORDER BY datetime_utc) FILTER (WHERE cfe_pct IS NOT NULL) AS cfe_pct,
+           bool_or(is_estimated) AS is_estimated
+    FROM grid_weighted
+    WHERE datetime_utc >= $start AND datetime_utc < $end
+    GROUP BY zone, hour_utc
 ),
 grid_monthly AS (
+    -- the mean of the month's slots
     SELECT zone, date_trunc('month', datetime_utc) AS month_utc,
-           avg(gco2e_per_kwh_direct ORDER BY datetime_utc, source_path) AS gco2e_per_kwh
-    FROM raw_grid_intensity
-    WHERE datetime_utc >= date_trunc('month', $start::TIMESTAMP)
-      AND datetime_utc < date_trunc('month', $end::TIMESTAMP) + INTERVAL 1 MONTH
-      AND gco2e_per_kwh_direct IS NOT NULL
+           avg(gco2e_per_kwh ORDER BY datetime_utc) AS gco2e_per_kwh
+    FROM grid_slots
     GROUP BY ALL
 ),
 supply AS (

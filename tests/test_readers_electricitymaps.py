@@ -11,7 +11,8 @@ from pipeline.readers import detect_format, electricitymaps, read_file
 
 FOLDER = Path(__file__).resolve().parents[2] / "shared" / "data" / "electricitymaps_hourly"
 
-# (file, zone, first row, 2023-04-01 00:00 row (line 2162), last row) taken from the files.
+# (file, zone, first row, 2023-04-01 00:00 row (line 2162), last row, hours flagged estimated)
+# taken from the files (`sed -n 2162p`, `grep -c ',true,'`).
 REAL = [
     (
         "DE_2023_hourly.csv",
@@ -71,6 +72,33 @@ def test_real_file(
     assert frame.null_count().sum_horizontal().item() == 0
 
 
+# 2023-07-15 12:00 UTC, physical line 4694 of each file (`sed -n 4694p`): direct, LCA, low-carbon %,
+# renewable %, source.
+JULY = {
+    "DE_2023_hourly.csv": (119.84, 173.02, 85.78, 85.47, "entsoe.eu"),
+    "CISO_2023_hourly.csv": (250.74, 332.23, 41.32, 28.57, "caiso.com"),
+    "ERCOT_2023_hourly.csv": (312.93, 380.91, 39.42, 29.89, "eia.gov"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(JULY))
+def test_real_file_mid_year_spot_check(name: str) -> None:
+    frame = read_file(FOLDER / name).frame
+    [row] = frame.filter(frame["datetime_utc"] == datetime(2023, 7, 15, 12)).iter_rows(named=True)
+    assert row["line"] == 4694
+    assert (*(row[c] for c in VALUES), row["data_source"]) == JULY[name]
+    assert row["is_estimated"] is False
+
+
+def test_de_estimated_hours_are_flagged() -> None:
+    # DE lines 4439-4441 (2023-07-04 21:00-23:00 UTC) are `Data Estimated` true.
+    frame = read_file(FOLDER / "DE_2023_hourly.csv").frame
+    flagged = frame.filter(frame["is_estimated"])
+    assert flagged["line"].to_list() == [4439, 4440, 4441]
+    assert flagged["gco2e_per_kwh_direct"].to_list() == [370.74, 320.52, 311.27]
+    assert flagged["data_source"].to_list()[2] == "Electricity Maps Estimation; entsoe.eu"
+
+
 def test_newer_header_vintage(tmp_path: Path) -> None:
     lines = [
         "Datetime (UTC),Country,Zone name,Zone id,Carbon intensity gCO₂eq/kWh (direct),"
@@ -106,16 +134,25 @@ def test_bad_values_are_quarantined(tmp_path: Path) -> None:
         "2023-01-01 00:00:00,Germany,Germany,DE,152.03,199.59,82.97,77.71,entsoe.eu,false,",
         "2023-01-01 01:00:00,Germany,Germany,DE,n/a,199.59,82.97,77.71,entsoe.eu,false,",
         "2023-01-01 02:00:00,Germany,Germany,,152.03,199.59,82.97,77.71,entsoe.eu,maybe,",
+        "2023-01-01 03:00:00,Germany,Germany,DE,-1,199.59,100.5,77.71,entsoe.eu,false,",
+        "2023-01-01 04:00:00,Germany,Germany,DE,0,0,100,0,entsoe.eu,false,",
     ]
     path = tmp_path / "de.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = read_file(path)
-    assert result.frame["line"].to_list() == [2]
+    # the bounds themselves (0 g/kWh, 0 % and 100 %) are fine
+    assert result.frame["line"].to_list() == [2, 6]
+    direct = "Carbon Intensity gCO₂eq/kWh (direct)"
     assert [(p.line, p.reason) for p in result.problems] == [
-        (3, "Carbon Intensity gCO₂eq/kWh (direct): expected a number like '12.5', got 'n/a'"),
+        (3, f"{direct}: expected a non-negative number in gCO2e/kWh like '152.03', got 'n/a'"),
         (
             4,
             "Zone Id: expected a value, got nothing; "
             "Data Estimated: expected 'true' or 'false', got 'maybe'",
+        ),
+        (
+            5,
+            f"{direct}: expected a non-negative number in gCO2e/kWh like '152.03', got '-1'; "
+            "Low Carbon Percentage: expected a percentage from 0 to 100 like '82.97', got '100.5'",
         ),
     ]
