@@ -27,6 +27,7 @@ RAW_TABLES = (
     "raw_billing",
     "raw_grid_intensity",
     "raw_node_power",
+    "raw_k8s_pods",
 )
 TIME_COLUMNS = {
     "raw_gpu_samples": "ts_utc",
@@ -35,6 +36,7 @@ TIME_COLUMNS = {
     "raw_billing": "charge_period_start",
     "raw_grid_intensity": "datetime_utc",
     "raw_node_power": "ts_utc",
+    "raw_k8s_pods": "start_utc",  # NULL for pending pods: the manifest spans started ones
 }
 
 

@@ -1,4 +1,27 @@
-"""Scheduler jobs → allocations per host and UTC day, with phase, model and team."""
+"""Scheduler jobs, Kubernetes pods and telemetry-labelled workloads → allocations per host and UTC
+day, with phase, model and team (job_allocations).
+
+Three sources, one row per job × host × UTC day:
+
+- sacct jobs (raw_slurm_jobs): job_id as sacct prints it; GPUs spread evenly over the job's nodes;
+  a job with no GPU count holds its whole nodes.
+- Kubernetes pods (raw_k8s_pods, sql/select_k8s_pods_window.sql): job_id = `<namespace>/<pod>`
+  (the spelling the telemetry's `workload` label uses), host = its node, gpus_on_host = its GPU
+  count (capped at the node's GPUs), job_name = the pod, account = the namespace, partition NULL,
+  state = the pod phase. Pending pods and pods holding no GPUs make no rows (a pod never holds a
+  whole node by default); a running pod holds its node to the window's end.
+- Workloads named only by the telemetry (sql/select_labelled_workloads_window.sql): a
+  (host, workload) label in raw_gpu_samples that no sacct job or pod allocates on that host gets
+  an allocation from its first to its last labelled sample there, gpus_on_host = the distinct GPUs
+  that carried the label; job_name = the part after '/', account = the part before (a label
+  without '/', a Slurm job id, is its own job_name). Its phase_rule is `telemetry-label:` + the
+  rule that classified it.
+
+Phase, model and team come from pipeline/method/phases.py (explicit pod labels or sacct Comment
+tags first, then the config's ordered rules). A job_key has one classification in a window: a
+telemetry-labelled allocation whose job_key a sacct job or pod also has in the window takes
+theirs, so summaries never split one job over two phases.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +55,131 @@ COLUMNS = [
 ]
 
 
+TELEMETRY_RULE = "telemetry-label:"
+
+
+def _classified(rows: pl.DataFrame, cfg: Config, fields: list[str]) -> pl.DataFrame:
+    """`rows` with phase, model, team and phase_rule from the fields classify() looks at."""
+    labels = [classify(r, cfg.phase_rules) for r in rows.select(fields).iter_rows(named=True)]
+    return rows.with_columns(
+        phase=pl.Series([c.phase for c in labels], dtype=pl.String),
+        model=pl.Series([c.model for c in labels], dtype=pl.String),
+        team=pl.Series([c.team for c in labels], dtype=pl.String),
+        phase_rule=pl.Series([c.rule for c in labels], dtype=pl.String),
+    )
+
+
+def _by_day(per_host: pl.DataFrame) -> pl.DataFrame:
+    """Rows already clipped to the window → one row per UTC day they touch, clipped to it."""
+    days = per_host.with_columns(
+        day=pl.date_ranges(
+            pl.col("start_utc").dt.date(),
+            (pl.col("end_utc") - timedelta(microseconds=1)).dt.date(),
+        )
+    ).explode("day")
+    day_start = pl.col("day").cast(pl.Datetime("us"))
+    out = days.with_columns(
+        start_utc=pl.max_horizontal(pl.col("start_utc"), day_start),
+        end_utc=pl.min_horizontal(pl.col("end_utc"), day_start + pl.duration(days=1)),
+    ).filter(pl.col("end_utc") > pl.col("start_utc"))
+    return out.select(COLUMNS).cast(_schema())
+
+
+def _on_hosts(
+    rows: pl.DataFrame, hosts: pl.DataFrame, start: datetime, end: datetime
+) -> pl.DataFrame:
+    """Rows with `host`, `gpus`, `start_utc`, `end_utc` (NULL: running) joined to the inventory
+    (site, GPUs capped at the host's), clipped to [start, end); empty spans and no GPUs dropped."""
+    return (
+        rows.join(hosts.rename({"gpus": "host_gpus"}), on="host", how="inner")
+        .with_columns(
+            gpus_on_host=pl.min_horizontal(
+                pl.col("gpus").cast(pl.Float64), pl.col("host_gpus").cast(pl.Float64)
+            ),
+            start_utc=pl.max_horizontal(pl.col("start_utc"), pl.lit(start)),
+            end_utc=pl.min_horizontal(pl.col("end_utc").fill_null(pl.lit(end)), pl.lit(end)),
+        )
+        .filter((pl.col("end_utc") > pl.col("start_utc")) & (pl.col("gpus_on_host") > 0))
+    )
+
+
+def pod_allocation_frame(
+    pods: pl.DataFrame, hosts: pl.DataFrame, cfg: Config, start: datetime, end: datetime
+) -> pl.DataFrame:
+    """Pods (sql/select_k8s_pods_window.sql) → one row per pod × UTC day inside [start, end)."""
+    if pods.height == 0:
+        return pl.DataFrame(schema=_schema())
+    pods = pods.with_columns(
+        job_name=pl.col("pod"),
+        account=pl.col("namespace"),
+        partition=pl.lit(None, dtype=pl.String),
+        user_name=pl.lit(None, dtype=pl.String),
+        comment=pl.lit(None, dtype=pl.String),
+        phase=pl.col("label_phase"),
+        model=pl.col("label_model"),
+        team=pl.col("label_team"),
+    )
+    fields = ["job_name", "account", "namespace", "partition", "user_name", "comment"]
+    pods = _classified(pods, cfg, [*fields, "phase", "model", "team"])
+    per_host = _on_hosts(pods.rename({"node": "host"}), hosts, start, end).with_columns(
+        job_id=pl.col("namespace") + "/" + pl.col("pod"),
+        state=pl.col("pod_phase"),
+    )
+    return _by_day(per_host.with_columns(job_key=pl.col("site") + "/" + pl.col("job_id")))
+
+
+def labelled_allocation_frame(
+    workloads: pl.DataFrame, hosts: pl.DataFrame, cfg: Config, start: datetime, end: datetime
+) -> pl.DataFrame:
+    """Telemetry-labelled workloads (sql/select_labelled_workloads_window.sql) → one row per
+    host × workload × UTC day inside [start, end)."""
+    if workloads.height == 0:
+        return pl.DataFrame(schema=_schema())
+    has_slash = pl.col("workload").str.contains("/", literal=True)
+    workloads = workloads.with_columns(
+        job_id=pl.col("workload"),
+        job_name=pl.when(has_slash)
+        .then(pl.col("workload").str.splitn("/", 2).struct.field("field_1"))
+        .otherwise(pl.col("workload")),
+        account=pl.when(has_slash).then(
+            pl.col("workload").str.splitn("/", 2).struct.field("field_0")
+        ),
+        partition=pl.lit(None, dtype=pl.String),
+        user_name=pl.lit(None, dtype=pl.String),
+        comment=pl.lit(None, dtype=pl.String),
+        state=pl.lit(None, dtype=pl.String),
+    ).with_columns(namespace=pl.col("account"))
+    fields = ["job_name", "account", "namespace", "partition", "user_name", "comment"]
+    workloads = _classified(workloads, cfg, fields).with_columns(
+        phase_rule=pl.lit(TELEMETRY_RULE) + pl.col("phase_rule")
+    )
+    per_host = _on_hosts(workloads, hosts, start, end)
+    return _by_day(per_host.with_columns(job_key=pl.col("site") + "/" + pl.col("job_id")))
+
+
+def _one_label_per_job(alloc: pl.DataFrame) -> pl.DataFrame:
+    """Telemetry-labelled rows take the classification of a scheduler row with their job_key."""
+    synthetic = pl.col("phase_rule").str.starts_with(TELEMETRY_RULE)
+    scheduled = (
+        alloc.filter(~synthetic)
+        .sort("job_key", "day", "start_utc", "host")
+        .unique(subset="job_key", keep="first", maintain_order=True)
+        .select("job_key", s_phase="phase", s_model="model", s_team="team", s_rule="phase_rule")
+    )
+    if scheduled.height == 0:
+        return alloc
+    joined = alloc.join(scheduled, on="job_key", how="left", maintain_order="left")
+    take = synthetic & pl.col("s_rule").is_not_null()
+    return joined.with_columns(
+        phase=pl.when(take).then(pl.col("s_phase")).otherwise(pl.col("phase")),
+        model=pl.when(take).then(pl.col("s_model")).otherwise(pl.col("model")),
+        team=pl.when(take).then(pl.col("s_team")).otherwise(pl.col("team")),
+        phase_rule=pl.when(take)
+        .then(pl.lit(TELEMETRY_RULE) + pl.col("s_rule"))
+        .otherwise(pl.col("phase_rule")),
+    ).select(COLUMNS)
+
+
 def allocation_frame(
     jobs: pl.DataFrame, hosts: pl.DataFrame, cfg: Config, start: datetime, end: datetime
 ) -> pl.DataFrame:
@@ -43,17 +191,9 @@ def allocation_frame(
     """
     if jobs.height == 0:
         return pl.DataFrame(schema=_schema())
-    labels = [
-        classify(r, cfg.phase_rules)
-        for r in jobs.select("job_name", "account", "partition", "user_name", "comment").iter_rows(
-            named=True
-        )
-    ]
-    jobs = jobs.with_columns(
-        phase=pl.Series([c.phase for c in labels], dtype=pl.String),
-        model=pl.Series([c.model for c in labels], dtype=pl.String),
-        team=pl.Series([c.team for c in labels], dtype=pl.String),
-        phase_rule=pl.Series([c.rule for c in labels], dtype=pl.String),
+    jobs = _classified(
+        jobs, cfg, ["job_name", "account", "partition", "user_name", "comment"]
+    ).with_columns(
         n_hosts=pl.col("hosts").list.len(),
         end_known=pl.col("end_utc").is_not_null(),
     )
@@ -86,18 +226,7 @@ def allocation_frame(
         .select("job_key", "source_path", "line")
     )
     per_host = per_host.join(best, on=["job_key", "source_path", "line"], how="semi")
-    days = per_host.with_columns(
-        day=pl.date_ranges(
-            pl.col("start_utc").dt.date(),
-            (pl.col("end_utc") - timedelta(microseconds=1)).dt.date(),
-        )
-    ).explode("day")
-    day_start = pl.col("day").cast(pl.Datetime("us"))
-    out = days.with_columns(
-        start_utc=pl.max_horizontal(pl.col("start_utc"), day_start),
-        end_utc=pl.min_horizontal(pl.col("end_utc"), day_start + pl.duration(days=1)),
-    ).filter(pl.col("end_utc") > pl.col("start_utc"))
-    return out.select(COLUMNS).cast(_schema())
+    return _by_day(per_host)
 
 
 def _schema() -> dict[str, pl.DataType]:
@@ -115,9 +244,21 @@ def build_job_allocations(
     con: duckdb.DuckDBPyConnection, cfg: Config, start: datetime, end: datetime
 ) -> int:
     window = {"start": start, "end": end}
-    jobs = frame(con, "select_slurm_jobs_window", window)
     hosts = frame(con, "select_hosts")
-    alloc = allocation_frame(jobs, hosts, cfg, start, end)
+    alloc = pl.concat(
+        [
+            allocation_frame(
+                frame(con, "select_slurm_jobs_window", window), hosts, cfg, start, end
+            ),
+            pod_allocation_frame(
+                frame(con, "select_k8s_pods_window", window), hosts, cfg, start, end
+            ),
+            labelled_allocation_frame(
+                frame(con, "select_labelled_workloads_window", window), hosts, cfg, start, end
+            ),
+        ]
+    )
+    alloc = _one_label_per_job(alloc)
     with transaction(con):
         run(con, "delete_job_allocations_window", window)
         insert_frame(con, "job_allocations", alloc)

@@ -1,4 +1,13 @@
-"""Give each job a phase, model and team: explicit tags first, then the config's ordered rules."""
+"""Give each job a phase, model and team: explicit tags first, then the config's ordered rules.
+
+A job is a mapping of the fields rules match on (`job_name`, `account`, `partition`, `user_name`,
+`comment`, `namespace`) plus, for a Kubernetes pod, the explicit values of its workload labels
+under `phase`, `model` and `team` (the reader takes them from `wattprint.io/phase` or `phase`,
+etc.). Explicit values come first: a pod's labels, then a sacct `Comment`'s `phase=... model=...
+team=...` tags. A named phase is accepted case-insensitively with '-' for '_' (`Fine-Tuning` is
+`fine_tuning`); an unknown one falls back to the rules, keeping the explicit model and team. The
+rule that fired is recorded: `labels`, `tags`, `rule:<name>` or `none`.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +26,7 @@ class Classification:
     phase: str
     model: str | None
     team: str | None
-    rule: str  # "tags", "rule:<name>" or "none"
+    rule: str  # "labels", "tags", "rule:<name>" or "none"
 
 
 def parse_tags(comment: str | None) -> dict[str, str]:
@@ -32,17 +41,29 @@ def parse_tags(comment: str | None) -> dict[str, str]:
     return tags
 
 
+def phase_name(value: str | None) -> str | None:
+    """`Fine-Tuning` → `fine_tuning`; None unless it names one of PHASES."""
+    if not value:
+        return None
+    name = value.strip().lower().replace("-", "_")
+    return name if name in PHASES else None
+
+
 def classify(job: Mapping[str, str | None], rules: Sequence[PhaseRule]) -> Classification:
+    labels = {k: v.strip() for k in TAG_KEYS if (v := job.get(k)) and v.strip()}
     tags = parse_tags(job.get("comment"))
-    if tags.get("phase") in PHASES:
-        return Classification(tags["phase"], tags.get("model"), tags.get("team"), "tags")
+    explicit = tags | labels
+    for source, found in (("labels", labels), ("tags", tags)):
+        phase = phase_name(found.get("phase"))
+        if phase is not None:
+            return Classification(phase, explicit.get("model"), explicit.get("team"), source)
     for rule in rules:
         value = job.get(rule.field) or ""
         m = re.search(rule.pattern, value)
         if m:
             groups = {k: v or "" for k, v in m.groupdict().items()}
-            # tags may still name the model or team when they do not name the phase
-            model = tags.get("model") or (rule.model.format(**groups) if rule.model else None)
-            team = tags.get("team") or (rule.team.format(**groups) if rule.team else None)
+            # explicit labels or tags may still name the model or team when not the phase
+            model = explicit.get("model") or (rule.model.format(**groups) if rule.model else None)
+            team = explicit.get("team") or (rule.team.format(**groups) if rule.team else None)
             return Classification(rule.phase, model or None, team or None, f"rule:{rule.name}")
-    return Classification("unclassified", tags.get("model"), tags.get("team"), "none")
+    return Classification("unclassified", explicit.get("model"), explicit.get("team"), "none")
