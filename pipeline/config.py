@@ -125,10 +125,15 @@ PhaseName = Literal["training", "fine_tuning", "inference", "evaluation", "devel
 
 
 class PhaseRule(_Strict):
-    """A regex on one job field; `model` and `team` may use the pattern's named groups."""
+    """A regex on one job field; `model` and `team` may use the pattern's named groups.
+
+    A Kubernetes pod is matched with its name as `job_name` and its namespace as both `account`
+    and `namespace` (sacct jobs have no namespace)."""
 
     name: str
-    field: Literal["job_name", "account", "partition", "user_name", "comment"] = "job_name"
+    field: Literal["job_name", "account", "partition", "user_name", "comment", "namespace"] = (
+        "job_name"
+    )
     pattern: str
     phase: PhaseName
     model: str | None = None
