@@ -158,7 +158,7 @@ def test_site_local_times_to_utc_with_dst(site: ReadResult) -> None:
     assert running["start_utc"] == datetime(2024, 1, 10, 8, 0)
     assert running["end_utc"] is None  # End=Unknown: still running
     # only typed entries: summed, 2 A100s and one 3g.20gb slice (3 of 7 compute slices)
-    assert running["gpus"] == 2 + 3 / 7
+    assert running["gpus"] == pytest.approx(2 + 3 / 7, rel=1e-15)
 
 
 def test_site_pending_job_has_no_hosts(site: ReadResult) -> None:

@@ -22,7 +22,10 @@ Decisions:
   (`gres/gpu:h100=N`) only count when it is absent, so a line with both counts each GPU once. A
   MIG slice whose type ends in a `<N>g.<M>gb` profile (`gres/gpu:a100_3g.20gb=1`) counts as N/7
   of a GPU (A100 and H100 have 7 compute slices; the Kubernetes reader uses the same rule): the
-  slices the untyped total counts as whole devices are replaced by their fractions.
+  slices the untyped total counts as whole devices are replaced by their fractions (summed as
+  exact fractions and rounded once, as the Kubernetes reader does). An A30 (4 slices) is
+  undercounted by this rule; more slices than the total counts, or a profile outside 1-7 slices,
+  quarantines the row.
 - Host lists are expanded with python-hostlist (`gpu[001-004,007]`, `node[1-2],other3`);
   `None assigned` (pending) is an empty list.
 """
@@ -32,6 +35,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 
 import hostlist
 import polars as pl
@@ -178,7 +182,7 @@ def count_gpus(tres: str) -> float:
     untyped: int | None = None
     whole = 0  # typed entries that are whole GPUs
     slices = 0  # MIG slices, counted as devices
-    share = 0.0  # ... and as GPU shares
+    share = Fraction(0)  # ... and as GPU shares (exact, rounded once at the end)
     for entry in filter(None, (e.strip() for e in tres.split(","))):
         key, eq, value = entry.partition("=")
         if not eq or not key:
@@ -203,15 +207,15 @@ def count_gpus(tres: str) -> float:
             )
         else:
             slices += int(value)
-            share += int(value) * (n / MIG_SLICES_PER_GPU)
+            share += int(value) * Fraction(n, MIG_SLICES_PER_GPU)
     if untyped is None:
-        return whole + share
+        return float(whole + share)
     if slices > untyped:
         raise _RowError(
             f"AllocTRES: {slices} MIG slices but a gres/gpu total of {untyped} in {tres!r}; "
             "expected the total to count every slice"
         )
-    return (untyped - slices) + share
+    return float(untyped - slices + share)
 
 
 def _local_time(name: str, value: str) -> datetime | None:
