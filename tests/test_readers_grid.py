@@ -10,6 +10,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline.config import Config
 from pipeline.inventory import load_inventory
@@ -240,6 +242,75 @@ def test_other_json_is_not_mistaken_for_gb() -> None:
     assert not gb_carbon_intensity.sniff([prom])
     assert not gb_carbon_intensity.sniff([mix])
     assert gb_carbon_intensity.sniff(GB_FILE.read_text().split("\n")[:10])
+
+
+# --- GB: random values in every field of a valid response -------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**30), 10**30)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=12)
+    | st.sampled_from(["2023-03-14T12:00Z", "2023-03-14T12:30:00+01:00", "T", ""]),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+SLOT_KEYS = ["from", "to", "intensity", "forecast", "actual", "regionid", "regions", "data"]
+
+
+@st.composite
+def mangled_response(draw: st.DrawFn) -> str:
+    """A regional-by-period or national response whose fields are replaced by random JSON."""
+    national = [slot("2023-03-14T12:00", 99, 101), slot("2023-03-14T12:30", 100, None)]
+    regional = {
+        "from": "2023-03-14T13:00Z",
+        "to": "2023-03-14T13:30Z",
+        "regions": [region(13, "London", intensity={"forecast": 241, "index": "moderate"})],
+    }
+    by_region = region(17, "Wales", data=[slot("2023-03-14T14:00", 55)])
+    data: list = [*national, regional, by_region]
+    for _ in range(draw(st.integers(1, 4))):
+        target = draw(st.sampled_from(["slot", "intensity", "region", "element"]))
+        value = draw(JSON_VALUES)
+        key = draw(st.sampled_from(SLOT_KEYS))
+        k = draw(st.integers(0, len(data) - 1))
+        if target == "element":
+            data[k] = value
+        elif target == "region":
+            (regional["regions"][0] if draw(st.booleans()) else by_region)[key] = value
+        elif isinstance(data[k], dict) and target == "slot":
+            data[k][key] = value
+        elif isinstance(data[k], dict):
+            data[k]["intensity"] = {"forecast": value, "actual": draw(JSON_VALUES)}
+    compact = draw(st.booleans())
+    return json.dumps({"data": data}, indent=None if compact else draw(st.integers(0, 4)))
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(text=mangled_response())
+def test_random_field_values_never_raise_or_lose_slots(tmp_path: Path, text: str) -> None:
+    path = write(tmp_path, text, "fuzz.json")
+    source = _text.load(path)
+    result = gb_carbon_intensity.read(source, ReadContext())
+    assert result.rows_read == result.rows_accepted + result.rows_quarantined
+    assert result.frame.schema == gb_carbon_intensity.SCHEMA
+    lines = result.frame["line"].to_list() + [p.line for p in result.problems]
+    assert len(set(lines)) == len(lines)  # `line` identifies one record
+    assert all(line >= 1 for line in lines)
+    for column in gb_carbon_intensity.NOT_NULL:
+        assert result.frame[column].null_count() == 0
+    accepted = result.frame.filter(pl.col("gco2e_per_kwh_direct").is_not_null())
+    assert accepted.height == result.rows_accepted  # an accepted slot always has its intensity
+    assert (accepted["gco2e_per_kwh_direct"] >= 0).all()
+    assert all(p.reason.startswith("data") for p in result.problems)  # names the JSON path
 
 
 # --- plain grid CSV ---------------------------------------------------------------------------

@@ -185,15 +185,18 @@ def _number(value: Any) -> float | None:
     """A finite non-negative JSON number, else None."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        return None
     return number if math.isfinite(number) and number >= 0 else None
 
 
 def _shown(value: Any) -> str:
     try:
         return json.dumps(value)[:80]
-    except ValueError:
-        return repr(value)[:80]
+    except ValueError:  # e.g. an integer beyond Python's digit limit
+        return f"{_kind(value)} that cannot be shown"
 
 
 def _time(path: str, period: dict[str, Any], key: str) -> tuple[datetime | None, str | None]:
@@ -228,7 +231,7 @@ def _row(rec: _Record) -> dict[str, Any]:
     if rec.region is not None:
         region = rec.region.get("regionid")
         region_path = rec.path if rec.region is rec.holder else rec.path.rsplit(".data[", 1)[0]
-        if isinstance(region, int) and not isinstance(region, bool) and region >= 0:
+        if isinstance(region, int) and not isinstance(region, bool) and 0 <= region < 10**6:
             zone = f"GB-{region}"
         else:
             got = "nothing" if region is None else _shown(region)
@@ -279,6 +282,8 @@ def read(source: TextFile, ctx: ReadContext) -> ReadResult:
         ) from None
     except RecursionError:
         raise UnreadableFileError(f"{path}: JSON nested too deeply to read") from None
+    except ValueError as exc:  # e.g. an integer beyond Python's digit limit
+        raise UnreadableFileError(f"{path}: not valid JSON: {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("data"), (list, dict)):
         got = (
             _kind(doc)
