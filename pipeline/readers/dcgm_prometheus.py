@@ -107,7 +107,10 @@ SAMPLE_EXAMPLE = '\'DCGM_FI_DEV_POWER_USAGE{gpu="0",UUID="GPU-...",Hostname="nod
 _NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 _NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?i:inf|infinity|nan)"
 _SNIFF_META = re.compile(r"#\s+(?:HELP|TYPE)\s+DCGM_FI_")
-_SNIFF_SAMPLE = re.compile(rf"({_NAME})\s*(?:\{{.*\}})?\s+(?:{_NUMBER})(?:\s|$)")
+_SNIFF_SAMPLE = re.compile(
+    rf"({_NAME})?\s*(\{{.*\}})?\s+(?:{_NUMBER})(?:\s+[+-]?[0-9]+)?", re.DOTALL
+)
+_SNIFF_NAME_LABEL = re.compile(r'__name__\s*=\s*"(DCGM_FI_)')
 
 
 def sniff(head: list[str]) -> bool:
@@ -122,9 +125,11 @@ def sniff(head: list[str]) -> bool:
                 return True
             continue  # another family's metadata, or a comment
         match = _SNIFF_SAMPLE.fullmatch(text)
-        if match is None:
+        if match is None or not (match.group(1) or match.group(2)):
             return False
-        if match.group(1).startswith("DCGM_FI_"):
+        if (match.group(1) or "").startswith("DCGM_FI_") or (
+            match.group(1) is None and _SNIFF_NAME_LABEL.search(match.group(2))
+        ):
             return True
     return False
 
@@ -331,21 +336,22 @@ def merge(samples: pl.DataFrame, ts_expected: str) -> pl.DataFrame:
 
 _OURS = "|".join(METRICS)
 _LABEL_BLOCK = r'\{(?:[^"{}\\]|"(?:[^"\\]|\\.)*")*\}'
-# Our families' lines, split into the series part (name and labels), value and timestamp.
-_OURS_LINE = (
-    rf"^((?:{_OURS})[ \t]*(?:{_LABEL_BLOCK})?)[ \t]+({_NUMBER})(?:[ \t]+([+-]?[0-9]+))?[ \t]*$"
-)
-# A line naming one of our families at all (what does not also match _OURS_LINE is parsed whole).
+# A line naming one of our families: `NAME{...} value [timestamp]` or `NAME value [timestamp]`.
 _OURS_NAME = rf"^(?:{_OURS})(?:[ \t{{]|$)"
+# Its value and optional timestamp: the whitespace-separated tokens after the last `}` (a label
+# value may hold spaces, never an unquoted `}`). What is left before them is the series part.
+_TAIL = r"[ \t]+[^ \t}]+(?:[ \t]+[^ \t}]+)?[ \t]*$"
+_VALUE_TOKEN = rf"^(?:{_NUMBER})$"
+_TS_TOKEN = r"^[+-]?[0-9]+$"
 # Another family's plainly well-formed line: not our data, skipped without parsing.
 _OTHER_LINE = rf"^{_NAME}[ \t]*(?:{_LABEL_BLOCK})?[ \t]+(?:{_NUMBER})(?:[ \t]+[+-]?[0-9]+)?[ \t]*$"
 # `# HELP name text` and `# TYPE name type`, as prometheus_client accepts them.
 _META = r"^#[ \t]+(?:HELP|TYPE)(?:[ \t]|$)"
 _META_OK = rf"^#[ \t]+(?:HELP[ \t]+{_NAME}(?:[ \t].*)?|TYPE[ \t]+{_NAME}[ \t]+\S.*)$"
 
-UNPARSEABLE = (
-    "not a Prometheus text line ({}); expected a sample like " + SAMPLE_EXAMPLE + " or a comment"
-)
+
+def _unparseable(why: str) -> str:
+    return f"not a Prometheus text line ({why}); expected a sample like {SAMPLE_EXAMPLE}"
 
 
 def _parse(text: str) -> list[Sample]:
@@ -411,42 +417,54 @@ def _mtime_us(path: Path) -> int:
 
 def read(source: TextFile, ctx: ReadContext) -> ReadResult:
     path = source.path
-    stripped = pl.col("raw").str.strip_chars()
+    text = pl.col("text")
     lines = (
         pl.DataFrame({"raw": source.lines}, schema={"raw": pl.String})
         .with_row_index("line", offset=1)
-        .with_columns(pl.col("line").cast(pl.Int64))
-        .with_columns(text=stripped)
+        .with_columns(pl.col("line").cast(pl.Int64), text=pl.col("raw").str.strip_chars())
         .with_columns(
             kind=pl.when(pl.col("line").is_in([i + 1 for i in source.bad]))
             .then(pl.lit("bad"))
-            .when(pl.col("text") == "")
+            .when(text == "")
             .then(pl.lit("blank"))
-            .when(pl.col("text").str.starts_with("#"))
-            .then(
-                pl.when(pl.col("text").str.contains(_META) & ~pl.col("text").str.contains(_META_OK))
-                .then(pl.lit("check"))
-                .otherwise(pl.lit("comment"))
-            )
-            .when(pl.col("text").str.contains(_OURS_LINE))
+            .when(text.str.starts_with("#"))
+            .then(pl.lit("comment"))
+            .when(text.str.contains(_OURS_NAME))
             .then(pl.lit("ours"))
-            .when(pl.col("text").str.contains(_OURS_NAME))
-            .then(pl.lit("check"))
-            .when(pl.col("text").str.contains(_OTHER_LINE))
-            .then(pl.lit("other"))
-            .otherwise(pl.lit("check"))
+            .otherwise(pl.lit("other"))
         )
     )
     problems: list[Problem] = [
         problem(line, NOT_TEXT_REASON, raw)
         for line, raw in lines.filter(pl.col("kind") == "bad").select("line", "raw").iter_rows()
     ]
+    # Each kind's finer test runs only on its own lines (long label blocks make regexes costly).
+    comments = lines.filter(pl.col("kind") == "comment")
+    others = lines.filter(pl.col("kind") == "other")
+    tail = text.str.extract(rf"({_TAIL})", 1)
+    ours = (
+        lines.filter(pl.col("kind") == "ours")
+        .with_columns(tail=tail)
+        .with_columns(
+            series=text.str.slice(0, text.str.len_chars() - pl.col("tail").str.len_chars()),
+            v=pl.col("tail").str.extract(r"^[ \t]*([^ \t]+)", 1),
+            t=pl.col("tail").str.extract(r"^[ \t]*[^ \t]+[ \t]+([^ \t]+)", 1),
+        )
+        .with_columns(
+            fast=pl.col("v").str.contains(_VALUE_TOKEN).fill_null(False)
+            & (pl.col("t").is_null() | pl.col("t").str.contains(_TS_TOKEN))
+        )
+    )
+    to_check = pl.concat(
+        [
+            comments.filter(text.str.contains(_META) & ~text.str.contains(_META_OK)),
+            others.filter(~text.str.contains(_OTHER_LINE)),
+            ours.filter(~pl.col("fast")).select(lines.columns),
+        ]
+    ).sort("line")
 
     # Fast path: each distinct series part parsed once by prometheus_client.
-    ours = lines.filter(pl.col("kind") == "ours").with_columns(
-        pl.col("text").str.extract_groups(_OURS_LINE).struct.rename_fields(["series", "v", "t"])
-    )
-    ours = ours.unnest("text")
+    ours = ours.filter(pl.col("fast"))
     series_rows, series_errors = [], {}
     for series in ours["series"].unique().to_list():
         try:
@@ -465,7 +483,7 @@ def read(source: TextFile, ctx: ReadContext) -> ReadResult:
         .select("line", "raw", "series")
         .iter_rows()
     ):
-        problems.append(problem(line, UNPARSEABLE.format(series_errors[series]), raw))
+        problems.append(problem(line, _unparseable(series_errors[series]), raw))
     written_ms = pl.col("t").cast(pl.Int64, strict=False)
     fast = ours.join(series_frame, on="series", how="inner").select(
         pos=pl.col("line"),
@@ -481,11 +499,11 @@ def read(source: TextFile, ctx: ReadContext) -> ReadResult:
 
     # Slow path: whatever the split did not recognise is parsed whole; the parser decides.
     slow_rows = []
-    for line, raw in lines.filter(pl.col("kind") == "check").select("line", "raw").iter_rows():
+    for line, raw in to_check.select("line", "raw").iter_rows():
         try:
             samples = _parse(raw)
         except Exception as exc:  # noqa: BLE001 - any parser failure quarantines the line
-            problems.append(problem(line, UNPARSEABLE.format(_why(exc)), raw))
+            problems.append(problem(line, _unparseable(_why(exc)), raw))
             continue
         slow_rows += [_slow_row(line, raw, s) for s in samples if s.name in METRICS]
 
