@@ -1,13 +1,57 @@
-"""`nvidia-smi --query-gpu=... --format=csv` logs → raw_gpu_samples.
+"""`nvidia-smi --query-gpu=... --format=csv[,noheader][,nounits]` logs → raw_gpu_samples.
 
-nvidia-smi writes local wall-clock time without a zone, units inside values ("250.12 W", "45 %")
-unless `nounits`, "[N/A]" for readings it cannot take, and no hostname. Files run to ~100k lines,
-so every check below is a polars expression over all lines at once.
+What nvidia-smi writes, and how each shape is read:
+
+- `csv`: a header line (`timestamp, index, power.draw [W], utilization.gpu [%]`) and values with
+  units (`250.12 W`, `45 %`); `csv,nounits`: the same header (units still in brackets), values
+  bare. Fields come in whatever order and subset `--query-gpu` named; names are matched without
+  case and units, with nvidia-smi's aliases (`gpu_uuid`, `gpu_name`, `gpu_bus_id`, `gpu_serial`).
+- `csv,noheader[,nounits]`: no header, so which column is which comes from the config
+  (`telemetry.nvidia_smi_fields`, `ReadContext.nvidia_smi_fields`). Such a log is recognised by its
+  first line holding an nvidia-smi timestamp (`2024/01/15 10:00:00.123`) as a comma-separated
+  field. Without a configured list the file is unreadable (the columns are never guessed: a wrong
+  guess would silently read memory or clocks as power); a line whose field count differs from the
+  configured list is quarantined with a reason naming the list.
+- Logs appended run after run repeat the header; every header line starts a new section read with
+  its own field list, so a restart with a different `--query-gpu` reads correctly too. Lines
+  before the first header (a noheader log that later gained one) use the configured list.
+- `[N/A]`, `[Not Supported]`, `[Not Available]` are readings nvidia-smi could not take: null, not
+  a bad row. A line with the wrong field count (a logger killed mid-line) is quarantined.
+- Power: `power.draw`, else `power.draw.average`, else `power.draw.instant` (on current drivers
+  power.draw is the 1 s average, which integrates best). A reading must be a finite, non-negative
+  number of W; utilisation a number in 0..100.
+- Host: an optional `hostname` column, else the name of the folder the file sits in.
+- GPU index: the `index` column. Without one, nvidia-smi still lists GPUs in index order within
+  each poll, but stamps every row with its own time (rows of one poll differ by a few ms, e.g.
+  `11:27:05.177`, `.188`, `.192`), so rows cannot be grouped by equal timestamps:
+  * with a `uuid`, `pci.bus_id` or `serial` column, a GPU's index is the order in which its
+    identity first appears on its host (the first poll lists them in index order);
+  * with none, a poll is a burst of rows: a row more than `POLL_GAP_US` after the previous row of
+    its host (or before it) starts a new poll, and the GPUs are the rows of a poll in order.
+    Polling faster than every ~0.1 s (`-lms` < 100) defeats this; log `index` to be safe.
+- Time: nvidia-smi writes the host's local wall-clock time without a zone; it is read in the site's
+  zone (`ctx.timezone_for_path`). A time skipped by the spring change is quarantined. A time in the
+  autumn repeated hour is resolved by file order per GPU: rows take the earlier (summer-time)
+  instant until that GPU's wall clock steps back (or repeats) inside the repeated hour, and the
+  later instant from there on, so a log written straight through the change keeps every sample
+  distinct and in order. A file that starts inside the second pass cannot be told from one inside
+  the first pass and is read as the first (log in UTC, or rotate files outside 02:00-03:00 local).
+- Energy: `--query-gpu` has no energy-counter field (checked against the field catalogue of
+  driver 590, which lists power.draw/.average/.instant but no energy), so `energy_mj` is null here;
+  the DCGM exporter and the telemetry Parquet layout carry the counter.
+
+Files run to millions of lines, so every step is a polars expression over all lines at once:
+each line is split once, values are parsed with the fixed nvidia-smi formats (a slower general
+timestamp parse runs only for the lines the fast one refuses), and the per-row reason text is
+built only for the rows that are bad.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -17,7 +61,6 @@ from pipeline.readers._text import (
     assemble,
     first_content_line,
     join_reasons,
-    local_to_utc,
     nonexistent_reason,
     zone_for,
 )
@@ -41,10 +84,20 @@ SCHEMA = pl.Schema(
     }
 )
 NOT_NULL = ("line", "host", "gpu_index", "ts_utc")
+CONFIG_KEY = "telemetry.nvidia_smi_fields"
 
 # Preference order when a log carries several: power.draw is what most sites log, and on current
 # drivers it is the 1 s average, which integrates better than the instantaneous reading.
 POWER_FIELDS = ("power.draw", "power.draw.average", "power.draw.instant")
+# Columns that name a GPU when there is no `index` column, best first.
+IDENTITY_FIELDS = ("uuid", "pci.bus_id", "serial")
+# `--query-gpu` accepts these aliases; the header echoes the name as queried.
+ALIASES = {
+    "gpu_uuid": "uuid",
+    "gpu_name": "name",
+    "gpu_bus_id": "pci.bus_id",
+    "gpu_serial": "serial",
+}
 # Families of dotted `--query-gpu` field names. One of them beside `timestamp` is what marks a file
 # as nvidia-smi output; plain names like `index` or `name` also occur in generic metric CSVs.
 QUERY_FAMILIES = (
@@ -65,50 +118,131 @@ QUERY_FAMILIES = (
 )
 # Readings nvidia-smi could not take are absent values, not bad rows.
 NO_READING = ("[N/A]", "N/A", "[Not Supported]", "[Not Available]")
+# nvidia-smi's own timestamp format; the fast parser needs exactly three millisecond digits, the
+# general one (run only on what the fast one refuses) takes any fraction or none.
+TIMESTAMP_FAST = "%Y/%m/%d %H:%M:%S.%3f"
 TIMESTAMP_FORMAT = "%Y/%m/%d %H:%M:%S%.f"
+TIMESTAMP_EXAMPLE = "2024/01/15 10:00:00.123"
+# Rows of one poll are written milliseconds apart; polls are `-l` seconds apart.
+POLL_GAP_US = 100_000
 
 _HEADER_FIELD = re.compile(r"([a-z][a-z0-9_.]*)(?:\s*\[([^\]]*)\])?", re.IGNORECASE)
+# A whole line of header-like fields: the vectorised pre-filter before `parse_header`.
+_HEADER_LINE = (
+    r"^\s*[A-Za-z][A-Za-z0-9_.]*(?:\s*\[[^\]]*\])?"
+    r"(?:\s*,\s*[A-Za-z][A-Za-z0-9_.]*(?:\s*\[[^\]]*\])?)*\s*$"
+)
+_TIMESTAMP_FIELD = re.compile(r"(?:^|,)\s*\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?\s*(?:,|$)")
+
+
+def _canonical(name: str) -> str:
+    name = name.lower()
+    return ALIASES.get(name, name)
 
 
 def parse_header(line: str) -> list[str] | None:
-    """Lower-cased field names without units, or None when the line is not a query header."""
+    """Lower-cased field names without units (aliases resolved), or None when not a header."""
     names: list[str] = []
     for part in line.split(","):
         match = _HEADER_FIELD.fullmatch(part.strip())
         if match is None:
             return None
-        names.append(match.group(1).lower())
+        names.append(_canonical(match.group(1)))
     return names
+
+
+def header_names(line: str) -> list[str] | None:
+    """The field names when `line` is an nvidia-smi query header, else None."""
+    names = parse_header(line)
+    if (
+        names is not None
+        and "timestamp" in names
+        and any(name.startswith(QUERY_FAMILIES) for name in names)
+    ):
+        return names
+    return None
+
+
+def is_noheader_line(line: str) -> bool:
+    """A `--format=csv,noheader` data line: an nvidia-smi timestamp as one of several fields."""
+    return "," in line and _TIMESTAMP_FIELD.search(line) is not None
 
 
 def sniff(head: list[str]) -> bool:
     found = first_content_line(head)
     if found is None:
         return False
-    names = parse_header(found[1])
-    return (
-        names is not None
-        and "timestamp" in names
-        and any(name.startswith(QUERY_FAMILIES) for name in names)
-    )
+    return header_names(found[1]) is not None or is_noheader_line(found[1])
+
+
+def configured_fields(ctx: ReadContext, path: object) -> list[str] | None:
+    """The noheader field list from the config, checked; None when not configured."""
+    if ctx.nvidia_smi_fields is None:
+        return None
+    names: list[str] = []
+    for raw in ctx.nvidia_smi_fields:
+        match = _HEADER_FIELD.fullmatch(str(raw).strip())
+        if match is None:
+            raise UnreadableFileError(
+                f"{path}: {CONFIG_KEY} entry {raw!r} is not a --query-gpu field name "
+                "(expected e.g. 'timestamp', 'index', 'power.draw')"
+            )
+        names.append(_canonical(match.group(1)))
+    if "timestamp" not in names:
+        raise UnreadableFileError(
+            f"{path}: {CONFIG_KEY} ({', '.join(names)}) has no 'timestamp'; a noheader log can "
+            "only be read when its field list includes the timestamp"
+        )
+    return names
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """One field list and the file sections written with it."""
+
+    names: tuple[str, ...]
+
+    @property
+    def col(self) -> dict[str, int]:
+        return {name: i for i, name in reversed(list(enumerate(self.names)))}  # first wins
+
+    @property
+    def power(self) -> str | None:
+        return next((f for f in POWER_FIELDS if f in self.col), None)
+
+    @property
+    def identity(self) -> str | None:
+        return next((f for f in IDENTITY_FIELDS if f in self.col), None)
 
 
 def _quoted(raw: pl.Expr) -> pl.Expr:
     return pl.concat_str(pl.lit("'"), raw, pl.lit("'"))
 
 
-def _measure(
-    name: str, raw: pl.Expr, unit: str, example: str, upper: float | None
-) -> tuple[pl.Expr, pl.Expr]:
-    """(value, reason) for a reading with an optional unit suffix; no-reading tokens give null."""
-    number = raw.str.extract(rf"^([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+))(?:\s*{re.escape(unit)})?$", 1)
-    value = number.cast(pl.Float64, strict=False)
-    absent = raw.is_null() | raw.is_in(NO_READING)
+def _absent(raw: pl.Expr) -> pl.Expr:
+    return raw.is_null() | raw.is_in(NO_READING)
+
+
+def _number(raw: pl.Expr, unit: str) -> pl.Expr:
+    """'250.12 W', '250.12W' or '250.12' → 250.12; anything else → null (or NaN/inf)."""
+    return raw.str.strip_chars_end(f" {unit}").cast(pl.Float64, strict=False)
+
+
+def _reading_ok(raw: pl.Expr, value: pl.Expr, upper: float | None) -> pl.Expr:
+    ok = value.is_finite() & (value >= 0)
+    if upper is not None:
+        ok = ok & (value <= upper)
+    return _absent(raw) | ok.fill_null(False)
+
+
+def _reading_reason(
+    name: str, raw: pl.Expr, value: pl.Expr, unit: str, example: str, upper: float | None
+) -> pl.Expr:
     kind = "power in W" if unit == "W" else f"percentage in {unit}"
     reason = (
-        pl.when(absent)
+        pl.when(_absent(raw))
         .then(None)
-        .when(value.is_null())
+        .when(value.is_null() | ~value.is_finite())
         .then(
             pl.concat_str(
                 pl.lit(f"{name}: expected a number in {unit} like '{example}', got "), _quoted(raw)
@@ -121,141 +255,329 @@ def _measure(
         reason = reason.when(value > upper).then(
             pl.concat_str(pl.lit(f"{name}: expected at most {upper:g} {unit}, got "), _quoted(raw))
         )
-    return pl.when(absent).then(None).otherwise(value), reason.otherwise(None)
+    return reason.otherwise(None)
 
 
-def read(source: TextFile, ctx: ReadContext) -> ReadResult:
-    path = source.path
-    found = first_content_line(source.lines)
-    names = parse_header(found[1]) if found else None
-    if found is None or names is None or "timestamp" not in names:
-        raise UnreadableFileError(
-            f"{path}: no nvidia-smi header line; expected e.g. "
-            "'timestamp, index, uuid, name, power.draw [W], utilization.gpu [%]' "
-            "(--format=csv without noheader)"
-        )
-    header_at, header_text = found
-    tz = zone_for(path, ctx)
-    width = len(names)
-    col = {name: i for i, name in reversed(list(enumerate(names)))}  # first occurrence wins
-    power = next((f for f in POWER_FIELDS if f in col), None)
-    has_util = "utilization.gpu" in col
+def _header_lines(lines: pl.DataFrame) -> dict[int, list[str]]:
+    """{1-based line: field names} of every header line in the file."""
+    candidates = lines.filter(pl.col("raw").str.contains("(?i)timestamp"))
+    candidates = candidates.filter(pl.col("raw").str.contains(_HEADER_LINE))
+    names = {text: header_names(text) for text in candidates["raw"].unique().to_list()}
+    return {
+        line: found
+        for line, text in candidates.select("line", "raw").iter_rows()
+        if (found := names[text]) is not None
+    }
 
-    def field(name: str) -> pl.Expr:
-        return pl.col(f"f_{name}") if name in col else pl.lit(None, dtype=pl.String)
 
-    lines = pl.DataFrame({"raw": source.lines}, schema={"raw": pl.String})
-    data = (
-        lines.with_row_index("line", offset=1)
-        .with_columns(pl.col("line").cast(pl.Int64))
-        .filter(
-            (pl.col("line") > header_at + 1)
-            & (pl.col("raw").str.strip_chars() != "")
-            # Logs appended run after run repeat the header; a repeat is not a sample.
-            & (pl.col("raw").str.strip_chars() != header_text.strip())
-        )
-        .with_columns(fields=pl.col("raw").str.split(","))
-    )
-    # Each stage materialises columns the next one reads, so every field is split and parsed once.
-    data = data.with_columns(
-        n_fields=pl.col("fields").list.len(),
+def _extract(rows: pl.DataFrame, layout: _Layout, layout_id: int, host: str) -> pl.DataFrame:
+    """The fields a sample needs, as text, in columns every layout shares."""
+    col = layout.col
+    power, identity = layout.power, layout.identity
+    wanted = {"timestamp", "hostname", "index", "uuid", "name", "utilization.gpu"}
+    wanted |= {f for f in (power, identity) if f}
+    wanted &= set(col)
+    # Split each line once; the fields are taken from the materialised list.
+    rows = rows.with_columns(
+        parts=pl.col("raw").str.split(","),
+    ).with_columns(
+        n_fields=pl.col("parts").list.len().cast(pl.Int32),
         **{
-            f"f_{name}": pl.col("fields").list.get(i, null_on_oob=True).str.strip_chars()
-            for name, i in col.items()
+            f"f_{name}": pl.col("parts").list.get(col[name], null_on_oob=True).str.strip_chars()
+            for name in wanted
         },
     )
-    ts_raw = field("timestamp")
-    host = (
-        field("hostname")
-        if "hostname" in col
-        else pl.lit(path.resolve().parent.name, dtype=pl.String)
+
+    def field(name: str | None) -> pl.Expr:
+        if name is not None and name in col:
+            return pl.col(f"f_{name}")
+        return pl.lit(None, dtype=pl.String)
+
+    def text(name: str) -> pl.Expr:
+        raw = field(name)
+        return pl.when(_absent(raw) | (raw == "")).then(None).otherwise(raw)
+
+    has_index = "index" in col
+    return rows.select(
+        "line",
+        "raw",
+        "segment",
+        "n_fields",
+        layout=pl.lit(layout_id, dtype=pl.Int32),
+        count_ok=pl.col("n_fields") == len(layout.names),
+        has_index=pl.lit(has_index),
+        r_ts=field("timestamp"),
+        host=field("hostname") if "hostname" in col else pl.lit(host, dtype=pl.String),
+        r_index=field("index"),
+        r_power=field(power),
+        r_util=field("utilization.gpu"),
+        gpu_uuid=text("uuid"),
+        gpu_name=text("name"),
+        # How to number GPUs without an index: by identity, else by position in the poll.
+        id_key=pl.lit(None, dtype=pl.String) if has_index or not identity else text(identity),
+        by_identity=pl.lit(not has_index and identity is not None),
     )
-    power_w, power_reason = (
-        _measure(power, field(power), "W", "250.12 W", None)
-        if power
-        else (
-            pl.lit(None, dtype=pl.Float64),
-            pl.lit(None, dtype=pl.String),
+
+
+def _parse_times(frame: pl.DataFrame) -> pl.DataFrame:
+    frame = frame.with_columns(
+        ts_local=pl.col("r_ts").str.strptime(
+            pl.Datetime("us"), TIMESTAMP_FAST, strict=False, cache=False
         )
     )
-    util_pct, util_reason = (
-        _measure("utilization.gpu", field("utilization.gpu"), "%", "45 %", 100.0)
-        if has_util
-        else (pl.lit(None, dtype=pl.Float64), pl.lit(None, dtype=pl.String))
-    )
-    data = data.with_columns(
-        host=host,
-        ts_local=ts_raw.str.strptime(pl.Datetime("us"), TIMESTAMP_FORMAT, strict=False),
-        power_w=power_w,
-        power_reason=power_reason,
-        util_pct=util_pct,
-        util_reason=util_reason,
-    ).with_columns(ts_utc=local_to_utc(pl.col("ts_local"), tz))
+    refused = frame.filter(pl.col("ts_local").is_null() & pl.col("r_ts").is_not_null())
+    if refused.height:
+        # Other fractions (or none): the general parser, on the few lines the fast one refused.
+        again = refused.select(
+            "_i",
+            pl.col("r_ts").str.strptime(pl.Datetime("us"), TIMESTAMP_FORMAT, strict=False),
+        )
+        ts = frame["ts_local"].scatter(again["_i"], again["r_ts"])
+        frame = frame.with_columns(ts_local=ts)
+    return frame
 
+
+def _scatter(frame: pl.DataFrame, sub: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Series:
+    """A full-height column that is `sub[name]` at `sub["_i"]` and null elsewhere."""
+    full = pl.repeat(None, frame.height, dtype=dtype, eager=True).rename(name)
+    if sub.height:
+        full = full.scatter(sub["_i"], sub[name].cast(dtype))
+    return full
+
+
+def _gpu_positions(frame: pl.DataFrame) -> pl.Series:
+    """GPU index of rows without an `index` column (see the module docstring)."""
+    by_id = frame.filter(pl.col("by_identity") & pl.col("id_key").is_not_null())
+    # The first well-formed row of each identity fixes its place; a mangled line's truncated
+    # identity must not push the real GPUs along.
+    first = by_id.filter(pl.col("count_ok")).group_by("host", "id_key").agg(first=pl.min("line"))
+    first = first.with_columns(pos=(pl.col("first").rank("dense").over("host") - 1).cast(pl.Int32))
+    by_id = by_id.join(first, on=["host", "id_key"], how="inner").select("_i", "pos")
+
+    burst = frame.filter(
+        ~pl.col("has_index") & ~pl.col("by_identity") & pl.col("ts_local").is_not_null()
+    ).select("_i", "host", "ts_local")
+    gap = (pl.col("ts_local") - pl.col("ts_local").shift(1).over("host")).dt.total_microseconds()
+    burst = (
+        burst.with_columns(new_poll=(gap.is_null() | (gap < 0) | (gap > POLL_GAP_US)))
+        .with_columns(poll=pl.col("new_poll").cum_sum().over("host"))
+        .select("_i", pos=pl.int_range(pl.len(), dtype=pl.Int32).over("host", "poll"))
+    )
+    return _scatter(frame, pl.concat([by_id, burst]), "pos", pl.Int32)
+
+
+def _fall_back_days(dates: list[date], tz: str) -> list[date]:
+    """The local dates among `dates` on which `tz` turns its clocks back (a repeated hour)."""
+    zone = ZoneInfo(tz)
+    days = []
+    for day in dates:
+        start = datetime.combine(day, time(0), zone)
+        end = datetime.combine(day + timedelta(days=1), time(0), zone) if day < date.max else start
+        offset_start, offset_end = start.utcoffset(), end.utcoffset()
+        if offset_start is not None and offset_end is not None and offset_end < offset_start:
+            days.append(day)
+    return days
+
+
+def _to_utc(frame: pl.DataFrame, tz: str) -> pl.Series:
+    """Local wall-clock → naive UTC; the autumn repeated hour resolved by file order per GPU."""
+    local = frame["ts_local"]
+    if tz == "UTC":
+        return local.rename("ts_utc")
+    chosen = local.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+    days = _fall_back_days(local.dt.date().drop_nulls().unique().to_list(), tz)
+    if days:
+        # Only rows on a fall-back day can be ambiguous: both readings on those rows alone.
+        rows = frame.select("_i", "host", "gpu_index", "ts_local").filter(
+            pl.col("ts_local").dt.date().is_in(days)
+        )
+        rows = rows.with_columns(
+            early=pl.col("ts_local").dt.replace_time_zone(
+                tz, ambiguous="earliest", non_existent="null"
+            ),
+            late=pl.col("ts_local").dt.replace_time_zone(
+                tz, ambiguous="latest", non_existent="null"
+            ),
+        ).filter(pl.col("early") != pl.col("late"))
+        keys = ["host", "gpu_index", pl.col("ts_local").dt.date()]
+        # Once a GPU's wall clock steps back (or repeats) inside the hour, the clock has fallen
+        # back: that row and the GPU's later rows in the hour are the second pass.
+        step = (pl.col("ts_local") <= pl.col("ts_local").shift(1).over(keys)).fill_null(False)
+        second = (
+            rows.with_columns(step=step)
+            .filter(pl.col("step").cast(pl.Int32).cum_sum().over(keys) > 0)
+            .select("_i", "late")
+        )
+        if second.height:
+            chosen = chosen.scatter(second["_i"], second["late"])
+    return chosen.dt.convert_time_zone("UTC").dt.replace_time_zone(None).rename("ts_utc")
+
+
+def _reasons(layout: _Layout, origins: dict[int, str], tz: str) -> pl.Expr:
+    power, has_util = layout.power, "utilization.gpu" in layout.col
+    ts_raw = pl.col("r_ts")
     nothing = ts_raw.is_null() | (ts_raw == "") | ts_raw.is_in(NO_READING)
     field_reasons = [
         pl.when(nothing)
-        .then(pl.lit("timestamp: expected local time like '2024/01/15 10:00:00.123', got nothing"))
+        .then(pl.lit(f"timestamp: expected local time like '{TIMESTAMP_EXAMPLE}', got nothing"))
         .when(pl.col("ts_local").is_null())
         .then(
             pl.concat_str(
-                pl.lit("timestamp: expected local time like '2024/01/15 10:00:00.123', got "),
+                pl.lit(f"timestamp: expected local time like '{TIMESTAMP_EXAMPLE}', got "),
                 _quoted(ts_raw),
             )
         )
         .when(pl.col("ts_utc").is_null())
         .then(nonexistent_reason("timestamp", ts_raw, tz)),
-        pl.col("power_reason"),
-        pl.col("util_reason"),
         pl.when(pl.col("host").is_null() | (pl.col("host") == "")).then(
             pl.lit("hostname: expected a host name, got nothing")
         ),
     ]
-    if "index" in col:
+    if power:
         field_reasons.append(
-            pl.when(~field("index").str.contains(r"^[0-9]{1,9}$")).then(
+            _reading_reason(power, pl.col("r_power"), pl.col("power_w"), "W", "250.12 W", None)
+        )
+    if has_util:
+        field_reasons.append(
+            _reading_reason(
+                "utilization.gpu", pl.col("r_util"), pl.col("util_pct"), "%", "45 %", 100.0
+            )
+        )
+    if "index" in layout.col:
+        field_reasons.append(
+            pl.when(pl.col("index_bad")).then(
                 pl.concat_str(
-                    pl.lit("index: expected a GPU index like '0', got "), _quoted(field("index"))
+                    pl.lit("index: expected a GPU index like '0', got "), _quoted(pl.col("r_index"))
                 )
             )
         )
-    count_ok = pl.col("n_fields") == width
-    reason = (
-        pl.when(pl.col("line").is_in([i + 1 for i in source.bad]))
+    if "index" not in layout.col and layout.identity:
+        field_reasons.append(
+            pl.when(pl.col("gpu_index").is_null()).then(
+                pl.lit(
+                    f"{layout.identity}: expected the GPU's {layout.identity} (the log has no "
+                    "index column, so it tells the GPUs apart), got nothing"
+                )
+            )
+        )
+    names = ", ".join(layout.names)
+    origin = pl.col("segment").replace_strict(origins, return_dtype=pl.String)
+    return (
+        pl.when(pl.col("not_text"))
         .then(pl.lit(NOT_TEXT_REASON))
-        .when(~count_ok)
+        .when(~pl.col("count_ok"))
         .then(
             pl.format(
-                "expected {} fields separated by ', ' as in the header on line {} ({}), got {}",
-                pl.lit(width),
-                pl.lit(header_at + 1),
-                pl.lit(", ".join(names)),
+                "expected {} fields separated by ', ' {} ({}), got {}",
+                pl.lit(len(layout.names)),
+                origin,
+                pl.lit(names),
                 pl.col("n_fields"),
             )
         )
         .otherwise(join_reasons(field_reasons))
     )
 
-    if "index" in col:
-        gpu_index = field("index").cast(pl.Int32, strict=False)
+
+def read(source: TextFile, ctx: ReadContext) -> ReadResult:
+    path = source.path
+    found = first_content_line(source.lines)
+    if found is None or (header_names(found[1]) is None and not is_noheader_line(found[1])):
+        raise UnreadableFileError(
+            f"{path}: no nvidia-smi header line; expected e.g. "
+            "'timestamp, index, uuid, name, power.draw [W], utilization.gpu [%]' "
+            "(--format=csv), or a first line starting with an nvidia-smi timestamp like "
+            f"'{TIMESTAMP_EXAMPLE}' (--format=csv,noheader with {CONFIG_KEY} set)"
+        )
+    tz = zone_for(path, ctx)
+    host = path.resolve().parent.name
+
+    lines = (
+        pl.DataFrame({"raw": source.lines}, schema={"raw": pl.String})
+        .with_row_index("line", offset=1)
+        .with_columns(pl.col("line").cast(pl.Int64))
+    )
+    headers = _header_lines(lines)
+    header_at = sorted(headers)
+    data = lines.with_columns(
+        segment=pl.col("line").is_in(header_at).cum_sum().cast(pl.Int32)
+    ).filter(~pl.col("line").is_in(header_at) & (pl.col("raw").str.strip_chars() != ""))
+
+    # Section k (k >= 1) follows the k-th header line; section 0 is what precedes any header.
+    sections: dict[int, tuple[tuple[str, ...], str]] = {
+        k: (tuple(headers[at]), f"as in the header on line {at}")
+        for k, at in enumerate(header_at, start=1)
+    }
+    if data.height and data["segment"].min() == 0:
+        configured = configured_fields(ctx, path)
+        if configured is None:
+            raise UnreadableFileError(
+                f"{path}: nvidia-smi log without a header line (--format=csv,noheader) and no "
+                f"field list configured; set {CONFIG_KEY} to the --query-gpu fields the log was "
+                "written with, in order (e.g. [timestamp, index, uuid, name, power.draw, "
+                "utilization.gpu]); the columns are not guessed"
+            )
+        sections[0] = (tuple(configured), f"as configured in {CONFIG_KEY}")
+    layouts: dict[tuple[str, ...], list[int]] = {}
+    for k, (names, _) in sorted(sections.items()):
+        layouts.setdefault(names, []).append(k)
+    origins = {k: origin for k, (_, origin) in sections.items()}
+
+    parts = [
+        _extract(data.filter(pl.col("segment").is_in(segs)), _Layout(names), i, host)
+        for i, (names, segs) in enumerate(layouts.items())
+    ]
+    frame = parts[0] if len(parts) == 1 else pl.concat(parts).sort("line")
+    frame = frame.with_row_index("_i")
+    frame = _parse_times(frame)
+
+    power_w = _number(pl.col("r_power"), "W")
+    util_pct = _number(pl.col("r_util"), "%")
+    index = pl.col("r_index").cast(pl.Int32, strict=False)
+    frame = frame.with_columns(
+        power_w=power_w,
+        util_pct=util_pct,
+        index=index,
+        index_bad=pl.col("has_index") & (index.is_null() | (index < 0)),
+    )
+    if frame.select((~pl.col("has_index")).any()).item():
+        frame = frame.with_columns(
+            gpu_index=pl.when(pl.col("has_index"))
+            .then(pl.col("index"))
+            .otherwise(_gpu_positions(frame))
+        )
     else:
-        # nvidia-smi lists GPUs in index order within a poll, so without an index the n rows
-        # sharing a timestamp on one host are GPUs 0..n-1; lines with the wrong field count take
-        # no position, so a mangled line does not renumber the GPUs after it.
-        poll = pl.when(count_ok).then(ts_raw)
-        position = pl.int_range(pl.len(), dtype=pl.Int32).over([pl.col("host"), poll])
-        gpu_index = pl.when(poll.is_not_null()).then(position)
+        frame = frame.with_columns(gpu_index=pl.col("index"))
+    frame = frame.with_columns(
+        gpu_index=pl.when(pl.col("index_bad")).then(None).otherwise(pl.col("gpu_index")),
+        ts_utc=_to_utc(frame, tz),
+    )
 
-    def text(name: str) -> pl.Expr:
-        raw = field(name)
-        return pl.when(raw.is_in(NO_READING) | (raw == "")).then(None).otherwise(raw)
-
-    candidates = data.with_columns(
-        gpu_index=gpu_index,
-        gpu_uuid=text("uuid"),
-        gpu_name=text("name"),
+    bad_lines = sorted(i + 1 for i in source.bad)
+    ok = (
+        pl.col("count_ok")
+        & pl.col("ts_utc").is_not_null()
+        & pl.col("host").is_not_null()
+        & (pl.col("host") != "")
+        & pl.col("gpu_index").is_not_null()
+        & _reading_ok(pl.col("r_power"), pl.col("power_w"), None)
+        & _reading_ok(pl.col("r_util"), pl.col("util_pct"), 100.0)
+    )
+    if bad_lines:
+        ok = ok & ~pl.col("line").is_in(bad_lines)
+    frame = frame.with_columns(ok=ok)
+    values = ["line", "raw", "host", "gpu_index", "gpu_uuid", "gpu_name", "ts_utc"]
+    values += ["power_w", "util_pct"]
+    good = frame.filter("ok").select(*values, reason=pl.lit(None, dtype=pl.String))
+    bad = frame.filter(~pl.col("ok")).with_columns(not_text=pl.col("line").is_in(bad_lines))
+    judged = [good]
+    for i, names in enumerate(layouts):
+        rows = bad.filter(pl.col("layout") == i)
+        if rows.height:
+            reason = _reasons(_Layout(names), origins, tz)
+            judged.append(rows.select(*values, reason=reason))
+    candidates = pl.concat(judged).with_columns(
         energy_mj=pl.lit(None, dtype=pl.Float64),
         workload=pl.lit(None, dtype=pl.String),
-        reason=reason,
     )
     return assemble(source, FORMAT, TABLE, SCHEMA, NOT_NULL, candidates, [])
