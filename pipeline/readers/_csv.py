@@ -373,7 +373,9 @@ def read_table(
 
 
 def _is_map(dtype: pl.DataType) -> bool:
-    """Arrow map<string, string> as polars reads it: a list of {key, value} structs."""
+    """Arrow map<string, string>: polars' Map type, or (older readers) a list of {key, value}."""
+    if isinstance(dtype, pl.Map):
+        return True
     return (
         isinstance(dtype, pl.List)
         and isinstance(dtype.inner, pl.Struct)
@@ -387,9 +389,37 @@ def _map_to_json(series: pl.Series) -> pl.Series:
         if entries is None:
             out.append(None)
             continue
-        pairs = {str(e["key"]): e["value"] for e in entries if e["value"] is not None}
-        out.append(json.dumps(pairs, ensure_ascii=False))
+        pairs = (
+            entries.items()
+            if isinstance(entries, dict)
+            else ((e["key"], e["value"]) for e in entries)
+        )
+        out.append(json.dumps({str(k): v for k, v in pairs if v is not None}, ensure_ascii=False))
     return pl.Series(series.name, out, dtype=pl.String)
+
+
+def _raw_json(frame: pl.DataFrame) -> pl.Series:
+    """Each row's values as one JSON object (quarantine raw text for Parquet rows)."""
+    shown = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.Map):
+            shown.append(
+                pl.col(name).cast(pl.List(pl.Struct({"key": dtype.key, "value": dtype.value})))
+            )
+        elif isinstance(dtype, pl.List | pl.Struct | pl.Array):
+            shown.append(pl.col(name))
+        else:
+            shown.append(pl.col(name).cast(pl.String))
+    try:
+        return frame.select(pl.struct(shown).struct.json_encode()).to_series()
+    except Exception:  # noqa: BLE001 - a type polars cannot encode: fall back to Python's repr
+        return pl.Series(
+            [
+                json.dumps(row, default=str, ensure_ascii=False)
+                for row in frame.iter_rows(named=True)
+            ],
+            dtype=pl.String,
+        )
 
 
 def _parse_distinct(
@@ -500,15 +530,5 @@ def parse_frame(
     bad = candidates["reason"].is_not_null()
     raw = pl.Series("raw", [None] * frame.height, dtype=pl.String)
     if bad.any() and used:
-        shown = frame.filter(bad).select(
-            pl.struct(
-                [
-                    pl.col(c)
-                    if isinstance(frame.schema[c], pl.List | pl.Struct | pl.Array)
-                    else pl.col(c).cast(pl.String)
-                    for c in used
-                ]
-            ).struct.json_encode()
-        )
-        raw = raw.scatter(bad.arg_true(), shown.to_series())
+        raw = raw.scatter(bad.arg_true(), _raw_json(frame.filter(bad).select(used)))
     return candidates.with_columns(raw=raw)
