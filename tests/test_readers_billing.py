@@ -646,10 +646,18 @@ def test_azure_day_first_file_is_recognised_from_its_own_dates(tmp_path: Path) -
         datetime(2023, 9, 2),
         datetime(2023, 9, 30),
     ]
-    # Ambiguous dates alone are month-first, as Azure writes them.
-    lines = [AZURE_HEADER, "1,02/09/2023,Storage,1,1,USD,,,Usage,OnDemand,"]
+    # Ambiguous dates alone are month-first, as Azure writes them; a spreadsheet's midnight suffix
+    # is allowed.
+    lines = [AZURE_HEADER] + [
+        f"1,{d},Storage,1,1,USD,,,Usage,OnDemand,"
+        for d in ("02/09/2023", "9/2/2023 12:00:00 AM", "9/3/2023 00:00:00")
+    ]
     frame = read_file(write_text(tmp_path, "us.csv", lines)).frame
-    assert frame["charge_period_start"].to_list() == [datetime(2023, 2, 9)]
+    assert frame["charge_period_start"].to_list() == [
+        datetime(2023, 2, 9),
+        datetime(2023, 9, 2),
+        datetime(2023, 9, 3),
+    ]
 
 
 def test_azure_older_and_mca_column_spellings(tmp_path: Path) -> None:

@@ -24,8 +24,9 @@ present (compared case-insensitively, so MCA's camelCase `costInBillingCurrency`
                            braces (`"env": "prod","org": "trey"`), which are added
     service_category     ← null (ServiceFamily is not FOCUS's category list)
 
-Dates: `M/D/YYYY` or `MM/DD/YYYY` (US order, as Azure writes them), ISO `YYYY-MM-DD`, or an ISO
-time at midnight (`2019-01-05T00:00:00.0000000`). Slash dates are month-first unless the file
+Dates: `M/D/YYYY` or `MM/DD/YYYY` (US order, as Azure writes them; a trailing midnight such as
+` 12:00:00 AM` or ` 00:00:00` is allowed), ISO `YYYY-MM-DD`, or an ISO time at midnight
+(`2019-01-05T00:00:00.0000000`). Slash dates are month-first unless the file
 itself proves otherwise: if some first field is above 12 and no second field is, the file was
 re-saved day-first (e.g. through a European spreadsheet) and is read day-first. A file whose
 dates are all ambiguous (both fields ≤ 12) is read month-first. A time of day other than midnight
@@ -156,7 +157,11 @@ def sniff(head: list[str]) -> bool:
     )
 
 
-_SLASH = re.compile(r"\s*([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})\s*")
+# A slash date, optionally with the midnight time spreadsheets append ("9/2/2023 12:00:00 AM").
+_SLASH = re.compile(
+    r"\s*([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})(?:\s+(?:12:00(?::00)?\s*AM|0?0:00(?::00)?))?\s*",
+    re.IGNORECASE,
+)
 DATE_EXPECTED = (
     "expected a day like '9/2/2023' or '09/02/2023' (month first, as Azure writes it), "
     "'2023-09-02' or '2023-09-02T00:00:00'"
