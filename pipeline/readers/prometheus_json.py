@@ -36,6 +36,7 @@ Sample times are Unix seconds (UTC) with a fractional part; they are taken to th
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -72,15 +73,18 @@ _OPEN_AT_END = r"\[\s*$"
 _TIME_FIRST = rf"^\s*{_TIME}\s*(?:,|$)"
 _METRIC_KEY = r'"metric"\s*:\s*\{'
 PAIR, METRIC_KEY = 1, 0
+_ERROR_STATUS = re.compile(r'"status"\s*:\s*"error"')
 
 
 def sniff(head: list[str]) -> bool:
+    """A JSON object whose head names `resultType` beside a DCGM metric or a `status` key, or a
+    Prometheus error answer (`status` "error" with an `errorType`)."""
     text = "\n".join(head)
-    return (
-        text.lstrip().startswith("{")
-        and '"resultType"' in text
-        and ("DCGM_FI_" in text or '"status"' in text)
-    )
+    if not text.lstrip().startswith("{"):
+        return False
+    if '"resultType"' in text:
+        return "DCGM_FI_" in text or '"status"' in text
+    return bool(_ERROR_STATUS.search(text)) and '"errorType"' in text
 
 
 def _unreadable(path: Path, why: str) -> UnreadableFileError:
@@ -136,10 +140,7 @@ def _pairs(values: list) -> pl.Series:
         return pl.Series(values, dtype=pl.List(pl.String), strict=False)
     except Exception:  # noqa: BLE001 - fall back to an explicit conversion of odd shapes
         return pl.Series(
-            [
-                [_text_of(x) for x in v] if isinstance(v, list) else [_text_of(v)]
-                for v in values
-            ],
+            [[_text_of(x) for x in v] if isinstance(v, list) else [_text_of(v)] for v in values],
             dtype=pl.List(pl.String),
         )
 
