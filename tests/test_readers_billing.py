@@ -751,3 +751,22 @@ def test_focus_sample_sums_match_the_file(real: dict[Path, ReadResult]) -> None:
     assert sums(real[FOCUS].frame, "billed_cost") == pytest.approx(
         file_sums(rows, "BillingCurrency", "BilledCost"), rel=1e-12
     )
+
+
+def test_a_derived_cost_that_overflows_is_quarantined(tmp_path: Path) -> None:
+    # 1e308 − (−1e308) overflows to inf: the unused commitment cannot be loaded as a cost.
+    path = write_text(
+        tmp_path,
+        "cur.csv",
+        [
+            "lineItem/LineItemType,lineItem/UsageStartDate,lineItem/CurrencyCode,"
+            "lineItem/UnblendedCost,savingsPlan/TotalCommitmentToDate,savingsPlan/UsedCommitment",
+            "SavingsPlanRecurringFee,2024-10-01T00:00:00Z,USD,1,1e308,-1e308",
+            "Usage,2024-10-01T00:00:00Z,USD,1,,",
+        ],
+    )
+    result = read_file(path)
+    assert result.frame["line"].to_list() == [3]
+    assert [(p.line, p.reason) for p in result.problems] == [
+        (2, "effective_cost: expected a finite cost, got 'inf'")
+    ]
