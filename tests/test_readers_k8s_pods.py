@@ -415,6 +415,27 @@ def test_malformed_before_the_first_pod_is_unreadable(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("broken", [0, 2, 6])
+def test_a_broken_line_of_pods_one_per_line_loses_only_that_pod(
+    tmp_path: Path, broken: int
+) -> None:
+    # `jq -c '.items[]'`: pod i on line i + 1; one line's namespace lost its opening quote
+    lines = [json.dumps(i) for i in _items()]
+    name = EXPECTED[broken][1]
+    lines[broken] = lines[broken].replace(f'"namespace": "{name}"', f'"namespace": {name}"')
+    result = read_file(write(tmp_path, "\n".join(lines) + "\n"))
+    assert result.frame["line"].to_list() == [n for n in range(1, 8) if n != broken + 1]
+    [problem] = result.problems
+    assert problem.line == broken + 1
+    assert problem.reason.startswith(
+        f"metadata: not valid JSON: Expecting value at line {broken + 1} column "
+    )
+    if broken < 6:
+        assert problem.reason.endswith(f"; reading went on at line {broken + 2}")
+    else:
+        assert problem.reason.endswith("; nothing from here to the end of the file could be read")
+
+
 def test_undecodable_bytes_quarantine_only_their_pod(tmp_path: Path) -> None:
     data = KUBECTL_PODS.encode().replace(b'"owner": "ada"', b'"owner": "\xffda"')
     result = read_file(write(tmp_path, data))

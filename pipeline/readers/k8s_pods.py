@@ -214,6 +214,7 @@ class _Damage:
     start: int  # offset the problem is reported at
     reason: str
     in_item: bool  # inside a pod (a row lost) rather than the surrounding document
+    resumed: int | None = None  # offset where reading went on after it, if it did
 
 
 class _Broken(Exception):
@@ -320,11 +321,18 @@ def _object(text: str, pos: int) -> Iterator[_Item]:
     return pos
 
 
+_NEXT_DOCUMENT = re.compile(r"\n(?=\{)")
+
+
 def _scan(text: str) -> Iterator[_Item | _Damage]:
-    """Every pod in the text, in order; a _Damage last if reading had to stop."""
+    """Every pod in the text, in order, with a _Damage where a document is broken.
+
+    After a broken document, reading resumes at the next line that starts with '{' if that line is
+    one whole pod (pods one per line, as `jq -c '.items[]'` writes them); otherwise, and always
+    inside a pod list's `items`, it cannot tell where the next pod starts, so it stops there."""
     pos = _skip(text, 0)
-    try:
-        while pos < len(text):
+    while pos < len(text):
+        try:
             if text[pos] == "{":
                 pos = yield from _object(text, pos)
             elif text[pos] == "[":
@@ -339,9 +347,28 @@ def _scan(text: str) -> Iterator[_Item | _Damage]:
                         False,
                     )
                 )
-            pos = _skip(text, pos)
-    except _Broken as broken:
-        yield broken.damage
+        except _Broken as broken:
+            damage = broken.damage
+            after = _NEXT_DOCUMENT.search(text, max(damage.start, pos))
+            if "[" in damage.path or after is None or not _pod_line(text, after.end()):
+                yield damage
+                return
+            yield _Damage(damage.path, damage.start, damage.reason, damage.in_item, after.end())
+            pos = after.end()
+            continue
+        pos = _skip(text, pos)
+
+
+def _pod_line(text: str, start: int) -> bool:
+    """Whether the line from `start` is one whole pod object and nothing else (a JSON-lines pod)."""
+    end = text.find("\n", start)
+    try:
+        value = json.loads(text[start : len(text) if end < 0 else end])
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(value, dict) and (
+        value.get("kind") == "Pod" or ("kind" not in value and "metadata" in value)
+    )
 
 
 # --- one pod → one row --------------------------------------------------------------------------
@@ -557,22 +584,19 @@ def read(source: TextFile, ctx: ReadContext) -> ReadResult:
 
     rows: list[dict[str, Any]] = []
     problems: list[Problem] = []
+    damaged: list[_Damage] = []
     for found in _scan(text):
         if isinstance(found, _Damage):
+            damaged.append(found)
             line = line_of(found.start)
-            if not rows and not problems and not found.in_item:
-                raise UnreadableFileError(
-                    f"{source.path}: line {line}: {found.reason}; expected a Kubernetes pod list "
-                    "(`kubectl get pods -A -o json`)"
-                )
+            if found.resumed is None:
+                rest = "nothing from here to the end of the file could be read"
+            else:
+                rest = f"reading went on at line {line_of(found.resumed)}"
             problems.append(
-                problem(
-                    line,
-                    f"{found.reason}; nothing from here to the end of the file could be read",
-                    text[found.start : found.start + 500],
-                )
+                problem(line, f"{found.reason}; {rest}", text[found.start : found.start + 500])
             )
-            break
+            continue
         first, last = line_of(found.start), line_of(max(found.end - 1, found.start))
         raw = text[found.start : found.end]
         if touches_bad(first, last):
@@ -583,6 +607,12 @@ def read(source: TextFile, ctx: ReadContext) -> ReadResult:
         row |= {"line": first, "raw": raw[:500], "reason": "; ".join(reasons) or None}
         rows.append(row)
 
+    if not rows and damaged and len(damaged) == len(problems) and not damaged[0].in_item:
+        # not one pod could be read: the file is not a pod list that was damaged, it is no list
+        raise UnreadableFileError(
+            f"{source.path}: line {line_of(damaged[0].start)}: {damaged[0].reason}; expected a "
+            "Kubernetes pod list (`kubectl get pods -A -o json`)"
+        )
     candidates = pl.DataFrame(
         rows,
         schema={
