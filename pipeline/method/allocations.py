@@ -9,13 +9,18 @@ Three sources, one row per job × host × UTC day:
   (the spelling the telemetry's `workload` label uses), host = its node, gpus_on_host = its GPU
   count (capped at the node's GPUs), job_name = the pod, account = the namespace, partition NULL,
   state = the pod phase. Pending pods and pods holding no GPUs make no rows (a pod never holds a
-  whole node by default); a running pod holds its node to the window's end.
+  whole node by default). Of several inventory snapshots of one pod, the one with an end wins; a
+  pod seen running holds its node until the next pod of the same name on the site starts, else
+  to the window's end. A pod's phase, model and team labels are those of its name's latest
+  incarnation on the site, so one job_key has one classification in every window.
 - Workloads named only by the telemetry (sql/select_labelled_workloads_window.sql): a
   (host, workload) label in raw_gpu_samples that no sacct job or pod allocates on that host gets
   an allocation from its first to its last labelled sample there, gpus_on_host = the distinct GPUs
   that carried the label; job_name = the part after '/', account = the part before (a label
   without '/', a Slurm job id, is its own job_name). Its phase_rule is `telemetry-label:` + the
-  rule that classified it.
+  rule that classified it. Span, GPU count and "allocated" are judged over all ingested
+  telemetry and scheduler records, not only the window's, so a daily run and a range run give the
+  same rows (a label crossing midnight is not cut into two spans).
 
 Phase, model and team come from pipeline/method/phases.py (explicit pod labels or sacct Comment
 tags first, then the config's ordered rules). A job_key has one classification in a window: a

@@ -3,10 +3,11 @@
 Accepted documents: a `List`/`PodList` with `items` (what `kubectl get pods -A -o json` and the API
 server's `/api/v1/pods` return), a single Pod (`kubectl get pod NAME -o json`), a JSON array of
 pods (`... | jq .items`) and several such documents one after another (`... | jq -c '.items[]'`,
-one pod per line). Detection: the start of the file is a JSON object or array and names
-`"kind": "Pod"` or `"kind": "PodList"` (kubectl sorts keys, so the first item's `kind` comes within
-its first lines); an empty `"kind": "List"` with `"items": []` (a cluster with no pods) is read as
-zero pods.
+one pod per line). Detection: the file starts with a JSON object or array, and the `kind` of the
+records where pods sit says `Pod` (the object itself, the first `items` entry, or the first array
+entry; kubectl sorts keys, so the first item's `kind` comes within its first lines) or the object
+is a `PodList`; an Event list, whose entries name pods one level deeper, is not a pod list. An
+empty `"kind": "List"` with `"items": []` (a cluster with no pods) is read as zero pods.
 
 One row per pod, columns (sql/create_raw_k8s_pods.sql):
 
@@ -35,11 +36,13 @@ One row per pod, columns (sql/create_raw_k8s_pods.sql):
   `wattprint.io/team` (else `team`). They work as a sacct job's `Comment` tags do
   (pipeline/method/phases.py): an explicit phase wins over the config's rules.
 
-`line` is the physical line where the pod's JSON object starts; each problem names the pod's JSON
-path (`items[3].spec.containers[0].resources.limits["nvidia.com/gpu"]`). If the document is cut
-off or malformed inside `items[k]`, that pod and anything after it cannot be read: one quarantine
-row at its line says so (JSON cannot be resynchronised reliably). Malformed text before the first
-pod makes the file unreadable.
+`line` is the physical line where the pod's JSON object starts (every pod of a one-line document
+is on line 1); each problem names the pod's JSON path
+(`items[3].spec.containers[0].resources.limits["nvidia.com/gpu"]`). If the document is cut off or
+malformed inside `items[k]`, that pod and anything after it cannot be read: one quarantine row at
+its line says so (inside a list JSON cannot be resynchronised reliably). With pods one per line,
+reading resumes at the next line that is a whole pod. A file from which not one pod can be read
+because its JSON is malformed is unreadable.
 """
 
 from __future__ import annotations
