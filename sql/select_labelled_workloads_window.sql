@@ -1,14 +1,26 @@
 -- Workloads the GPU telemetry names itself (raw_gpu_samples.workload: a Slurm job id, or a pod as
 -- '<namespace>/<pod>') on a host where no scheduler record allocates them, overlapping
--- [$start, $end). One row per host × workload, from its first to its last labelled sample on the
--- host over all telemetry (so every window sees the same span); gpus = the distinct GPUs that
+-- [$start, $end). One row per host × workload, from its first labelled sample on the host to the
+-- end of its last labelled interval (the GPU's next sample, which closes the interval the label
+-- covers; the labelled sample's own time when none follows), over all telemetry (so every window
+-- sees the same span); gpus = the distinct GPUs that
 -- carried the label. Allocated means: a sacct job line (not a step) with that job id, started,
 -- listing the host and holding GPUs (or not saying how many), or a started pod of that name on
 -- the host holding GPUs.
-WITH labelled AS (
-    SELECT host, workload, min(ts_utc) AS start_utc, max(ts_utc) AS end_utc,
+WITH labelled_gpus AS (
+    SELECT DISTINCT host, gpu_index FROM raw_gpu_samples WHERE workload IS NOT NULL
+),
+stepped AS (
+    SELECT s.host, s.gpu_index, s.workload, s.ts_utc,
+           lead(s.ts_utc) OVER (PARTITION BY s.host, s.gpu_index ORDER BY s.ts_utc) AS next_ts
+    FROM raw_gpu_samples AS s
+    SEMI JOIN labelled_gpus AS g ON g.host = s.host AND g.gpu_index = s.gpu_index
+),
+labelled AS (
+    SELECT host, workload, min(ts_utc) AS start_utc,
+           max(greatest(ts_utc, coalesce(next_ts, ts_utc))) AS end_utc,
            count(DISTINCT gpu_index) AS gpus
-    FROM raw_gpu_samples
+    FROM stepped
     WHERE workload IS NOT NULL
     GROUP BY host, workload
 )

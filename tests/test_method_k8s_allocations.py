@@ -552,3 +552,25 @@ def test_pods_file_in_landing_is_ingested_and_allocated(tmp_path: Path) -> None:
         ),
         ("s1/training/llama-train-0", "gpu-01", 8.0, at(10), D2, "training", "labels"),
     ]
+
+
+def test_a_labelled_span_ends_where_the_gpus_next_sample_closes_its_last_interval(wh) -> None:
+    from pipeline.method.energy import build_gpu_energy_attributed, build_gpu_energy_intervals
+
+    con, cfg = wh
+    # GPU 0 of gpu-01 carries ml/probe on its 10:00 ... 10:55 samples; the 11:00 ... 11:30 samples
+    # carry no label. The interval 10:55-11:00 starts on a labelled sample, so it is the job's:
+    # the allocation must run to 11:00, not stop at the last labelled sample (10:55).
+    labelled(con, "gpu-01", 0, "ml/probe", at(10), at(10, 55))
+    labelled(con, "gpu-01", 0, None, at(11), at(11, 30))
+    build_job_allocations(con, cfg, D1, D2)
+    assert allocations(con, "job_key, start_utc, end_utc, gpus_on_host") == [
+        ("s1/ml/probe", at(10), at(11), 1.0)
+    ]
+    build_gpu_energy_intervals(con, cfg, D1, D2)
+    build_gpu_energy_attributed(con, D1, D2)
+    rows = con.execute(
+        "SELECT job_key, sum(energy_wh) FROM gpu_energy_attributed GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    # 300 W for the labelled hour 10:00-11:00 = 300 Wh to the job; 11:00-11:30 = 150 Wh idle.
+    assert [(k, round(e, 9)) for k, e in rows] == [("s1/ml/probe", 300.0), (None, 150.0)]
