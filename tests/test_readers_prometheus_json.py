@@ -409,14 +409,14 @@ def test_odd_elements_and_series_are_quarantined(tmp_path: Path) -> None:
         # [T0 + 15]: a time without a value
         f"data.result[0].values[1]: {pair}, got 1 items; power_w (DCGM_FI_DEV_POWER_USAGE at "
         f"data.result[0].values[1]): {power}, got nothing",
-        # "x": neither
-        f"data.result[0].values[2]: {pair}, got 1 items; timestamp (data.result[0].values[2]): "
-        f"{when}, got x; power_w (DCGM_FI_DEV_POWER_USAGE at data.result[0].values[2]): "
+        # "x": not a pair at all
+        f'data.result[0].values[2]: {pair}, got "x"; timestamp (data.result[0].values[2]): '
+        f"{when}, got nothing; power_w (DCGM_FI_DEV_POWER_USAGE at data.result[0].values[2]): "
         f"{power}, got nothing",
         # [T0 + 30, "2", "3"]: one item too many
         f"data.result[0].values[3]: {pair}, got 3 items",
         # null
-        f"data.result[0].values[4]: {pair}, got 0 items; timestamp (data.result[0].values[4]): "
+        f"data.result[0].values[4]: {pair}, got null; timestamp (data.result[0].values[4]): "
         f"{when}, got nothing; power_w (DCGM_FI_DEV_POWER_USAGE at data.result[0].values[4]): "
         f"{power}, got nothing",
         'data.result[1]: expected a series object {"metric": {...}, "values": [...]}, got str',

@@ -194,8 +194,13 @@ def merge(samples: pl.DataFrame, ts_expected: str) -> pl.DataFrame:
             pl.coalesce(pl.col("ts_text"), pl.lit("nothing"))
         )
     )
-    # `over` puts nulls (a missing gpu label, an unreadable time) in one group, like group_by.
-    s = s.with_columns(gid=pl.col("pos").min().over(["host", "gpu", "ts_utc", "ts_bad"]))
+    # A sample whose time cannot be read belongs to no reading we could name: it is a row of
+    # its own (its `pos`). `over` puts nulls (a missing gpu label) in one group, like group_by.
+    s = s.with_columns(
+        gid=pl.col("pos")
+        .min()
+        .over(["host", "gpu", "ts_utc", pl.when(pl.col("ts_utc").is_null()).then(pl.col("pos"))])
+    )
 
     aggs: list[pl.Expr] = [
         pl.col("host", "gpu", "ts_utc", "ts_bad", "where").first(),

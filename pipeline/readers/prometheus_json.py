@@ -133,16 +133,35 @@ def _text_of(item: Any) -> str:
     return item if isinstance(item, str) else json.dumps(item)
 
 
-def _pairs(values: list) -> pl.Series:
-    """Each element as a list of strings (numbers written as text); polars is lenient, so an
-    odd element becomes an odd list that the checks below quarantine instead of raising."""
+def _pairs(values: list) -> pl.DataFrame:
+    """`ts_text`, `value_text` and `n` (the element's item count) for each element.
+
+    Well-formed pairs take polars' row constructor (numbers become their text); a series with
+    any odd element (a lone time, null, a nested array...) is converted element by element so
+    that each odd one becomes a row the checks quarantine instead of an error.
+    """
     try:
-        return pl.Series(values, dtype=pl.List(pl.String), strict=False)
-    except Exception:  # noqa: BLE001 - fall back to an explicit conversion of odd shapes
-        return pl.Series(
-            [[_text_of(x) for x in v] if isinstance(v, list) else [_text_of(v)] for v in values],
-            dtype=pl.List(pl.String),
-        )
+        return pl.DataFrame(
+            values,
+            orient="row",
+            schema=[("ts_text", pl.String), ("value_text", pl.String)],
+            strict=False,
+        ).with_columns(n=pl.lit(2, dtype=pl.UInt32), shown=pl.lit(None, dtype=pl.String))
+    except Exception:  # noqa: BLE001 - odd shapes: the lenient path below
+        pass
+    items = pl.Series(
+        [[_text_of(x) for x in v] if isinstance(v, list) else None for v in values],
+        dtype=pl.List(pl.String),
+    )
+    shown = pl.Series(
+        [None if isinstance(v, list) else json.dumps(v)[:60] for v in values], dtype=pl.String
+    )
+    return pl.DataFrame({"items": items, "shown": shown}).select(
+        ts_text=pl.col("items").list.get(0, null_on_oob=True),
+        value_text=pl.col("items").list.get(1, null_on_oob=True),
+        n=pl.col("items").list.len(),
+        shown=pl.col("shown"),
+    )
 
 
 def _series_issue(series: Any, values_key: str, values: list | None) -> tuple[bool, str | None]:
@@ -242,26 +261,30 @@ def read(source: TextFile, ctx: ReadContext) -> ReadResult:
         metric = series["metric"]
         if not values:
             continue  # a series with no samples in the range has nothing to read
-        pairs = _pairs(values)
         where = (
             pl.format(f"{at}.values[{{}}]", pl.int_range(pl.len()))
             if values_key == "values"
             else pl.lit(f"{at}.value")
         )
-        n = pairs.list.len().fill_null(0)  # a JSON null element has no items
         parts.append(
-            pl.DataFrame({"pair": pairs})
+            _pairs(values)
             .with_columns(
                 pos=pl.int_range(pl.len(), dtype=pl.Int64) + values_anchor,
                 where=where,
                 metric=pl.lit(metric["__name__"]),
-                ts_text=pl.col("pair").list.get(0, null_on_oob=True),
-                value_text=pl.col("pair").list.get(1, null_on_oob=True),
-                n=n,
                 **{k: pl.lit(metric.get(k), dtype=pl.String) for k in LABELS},
             )
             .with_columns(
-                sample_reason=pl.when(pl.col("n") != 2).then(
+                sample_reason=pl.when(pl.col("shown").is_not_null())
+                .then(
+                    pl.format(
+                        f"{{}}: expected a [time, value] pair like {PAIR_EXAMPLE}, got {{}}",
+                        pl.col("where"),
+                        pl.col("shown"),
+                    )
+                )
+                .when(pl.col("n") != 2)
+                .then(
                     pl.format(
                         f"{{}}: expected a [time, value] pair like {PAIR_EXAMPLE}, got {{}} items",
                         pl.col("where"),
