@@ -38,7 +38,8 @@ scrape time, which is the file's modification time (UTC): `curl ... > file` leav
 Copy such files with their times kept (`cp -p`, `rsync -t`), or the copy time becomes the reading
 time. Many scrapes appended into one file need timestamps: without them every scrape gets the same
 time, their repeated series disagree and those readings are quarantined (identical repeats
-merge). Times must fall in 1970-2099.
+merge). Times must fall in 1970-2099; a line whose time cannot be read belongs to no reading
+that could be named and is quarantined as a row of its own.
 
 Values: NaN, ±Inf or negative power or energy, and utilisation outside 0-100, quarantine the
 reading with a reason naming the metric and the line.
