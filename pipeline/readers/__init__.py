@@ -25,10 +25,21 @@ from typing import Any
 from pipeline.readers import (
     _parquet,
     _text,
+    aws_cur,
+    aws_cur2,
+    azure_cost,
+    dcgm_prometheus,
     electricitymaps,
     focus,
+    focus_parquet,
+    gb_carbon_intensity,
+    grid_csv,
+    k8s_pods,
+    k8s_pods_csv,
     node_power,
     nvidia_smi,
+    oci_cost,
+    prometheus_json,
     serving,
     slurm_sacct,
 )
@@ -76,7 +87,26 @@ def _format(module: ModuleType) -> Format:
 # Tried in order; the first whose sniff accepts the file reads it. Each sniff keys on header names
 # the others never contain, so the order only matters for deliberately odd files.
 FORMATS: tuple[Format, ...] = tuple(
-    _format(m) for m in (nvidia_smi, slurm_sacct, focus, electricitymaps, serving, node_power)
+    _format(m)
+    for m in (
+        nvidia_smi,
+        slurm_sacct,
+        focus,
+        electricitymaps,
+        serving,
+        node_power,
+        grid_csv,
+        gb_carbon_intensity,
+        aws_cur,
+        aws_cur2,
+        azure_cost,
+        oci_cost,
+        dcgm_prometheus,
+        prometheus_json,
+        focus_parquet,
+        k8s_pods,
+        k8s_pods_csv,
+    )
 )
 
 

@@ -35,7 +35,15 @@ class TextFile:
     bad: frozenset[int]  # 0-based indexes into `lines`
 
     def head(self) -> list[str]:
-        return self.lines[:HEAD_LINES]
+        """The first lines, as many as fit HEAD_LINES and HEAD_BYTES characters (a one-line JSON
+        document of megabytes is cut), which is all a sniffer may look at."""
+        head, budget = [], HEAD_BYTES
+        for line in self.lines[:HEAD_LINES]:
+            if budget <= 0:
+                break
+            head.append(line[:budget])
+            budget -= len(line) + 1
+        return head
 
 
 def _split(data: bytes) -> tuple[list[str], frozenset[int]]:
