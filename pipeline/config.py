@@ -249,7 +249,8 @@ class Uncertainty(_Strict):
     measured_power: UncertaintyBand = UncertaintyBand(
         rel_sd=0.025,
         source="nvidia-smi --help-query-gpu: power.draw accurate to +/-5 W; taken as +/-5 % "
-        "(2 sd) to cover sensor bias at low load",
+        "(2 sd) to cover sensor bias at low load; applied to energy-counter readings too (same "
+        "on-board sensor)",
     )
     estimated_power: UncertaintyBand = UncertaintyBand(
         rel_sd=0.2,

@@ -1,6 +1,6 @@
 -- Footprint per hour × site × job (job_key NULL = idle). Energy in kWh, carbon in kg CO2e, water
 -- in L. IT energy = GPU energy + host overhead (host_measured_kwh: the part from node power
--- readings; the rest is the configured server watts). measured_kwh: GPU energy from samples;
+-- readings; the rest is the configured server watts). measured_kwh: GPU energy from the energy counter or power samples;
 -- scheduler_estimated_kwh: GPU energy estimated from allocations without telemetry.
 -- intensity_source: 'hourly' (grid data), 'monthly_mean' (same zone and month), 'annual'
 -- (config fallback). Market-based: hourly-matched instruments (instrument_kwh) at their factor,

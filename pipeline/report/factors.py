@@ -159,8 +159,9 @@ def factors(cfg: Config) -> list[Factor]:
 
 def notes(cfg: Config, other_currencies: pl.DataFrame) -> list[str]:
     n = [
-        "IT energy is GPU board energy (power samples integrated by the trapezoid rule where "
-        "telemetry exists, else estimated as stated in the data-quality section; cut exactly at "
+        "IT energy is GPU board energy (energy-counter deltas where the telemetry has them, "
+        "else power samples integrated by the trapezoid rule where telemetry exists, else "
+        "estimated as stated in the data-quality section; cut exactly at "
         "hour and job boundaries) plus host overhead (measured node power minus GPU power, else "
         "the configured non-GPU server watts), shared by GPU-hours; facility = IT × PUE.",
         "Idle is provisioned GPU capacity no job held. It is its own line in the own-boundary "

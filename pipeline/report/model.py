@@ -209,7 +209,9 @@ class TeamFigures(_M):
 
 
 class DataQuality(_M):
-    measured_share: float = Field(description="share of GPU energy from measured samples, 0-1")
+    measured_share: float = Field(
+        description="share of GPU energy measured (energy counter or power samples), 0-1"
+    )
     quarantined_rows: int
     grid_fallback_hours: int = Field(description="site-hours priced with a fallback intensity")
     unclassified_jobs: int
