@@ -28,6 +28,45 @@ def schema_files() -> list[str]:
     return sorted(p.stem for p in SQL_DIR.glob("create_*.sql"))
 
 
+class SchemaMismatch(RuntimeError):
+    """A warehouse table was built by another release in a way that cannot be migrated in place."""
+
+
+@cache
+def expected_columns(name: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """(table, ((column, type), ...)) that `sql/<name>.sql` creates, read off an in-memory DB."""
+    con = duckdb.connect()
+    try:
+        before = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+        con.execute(sql(name))
+        (table,) = {r[0] for r in con.execute("SHOW TABLES").fetchall()} - before
+        return table, tuple((r[0], r[1]) for r in con.execute(f"DESCRIBE {table}").fetchall())
+    finally:
+        con.close()
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> None:
+    """Bring a table an older release created up to its CREATE statement where that is safe:
+    columns added at the end are added, a column whose type changed is converted. Anything else
+    (renamed, removed or reordered columns) is an error that says to rebuild."""
+    table, want = expected_columns(name)
+    have = [(r[0], r[1]) for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    if have == list(want):
+        return
+    if [c for c, _ in have] != [c for c, _ in want[: len(have)]]:
+        raise SchemaMismatch(
+            f"{path}: table {table} has columns {[c for c, _ in have]} but this release expects "
+            f"{[c for c, _ in want]}; delete the warehouse file to rebuild it from the landing "
+            "files (nothing in it is kept only there)"
+        )
+    # Identifiers and types come from our own sql/ files, never from input data.
+    for (column, old), (_, new) in zip(have, want, strict=False):
+        if old != new:
+            con.execute(f'ALTER TABLE {table} ALTER COLUMN "{column}" TYPE {new}')
+    for column, kind in want[len(have) :]:
+        con.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {kind}')
+
+
 @contextmanager
 def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     path = Path(path)
@@ -38,6 +77,7 @@ def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDB
         if not read_only:
             for name in schema_files():
                 con.execute(sql(name))
+                _migrate(con, path, name)
         yield con
     finally:
         con.close()
