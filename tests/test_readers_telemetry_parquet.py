@@ -375,7 +375,7 @@ def test_registered_as_a_parquet_format() -> None:
 
 
 def test_duckdb_example_from_the_docs_reads(tmp_path: Path) -> None:
-    out = tmp_path / "lake" / "cluster=eu1" / "date=2026-10-01" / "part-0.parquet"
+    out = tmp_path / "telemetry" / "lake" / "eu1" / "2026-10-01.parquet"
     out.parent.mkdir(parents=True)
     con = duckdb.connect()
     con.execute(
@@ -384,7 +384,7 @@ def test_duckdb_example_from_the_docs_reads(tmp_path: Path) -> None:
         "(TIMESTAMP '2026-10-01 05:00:01', 'gpu-01', 1, NULL, 90.0, NULL)"
         ") t(ts_utc, host, gpu_index, power_w, util_pct, workload)"
     )
-    # The statement the docs show (file name bound as a parameter there too).
+    # The COPY statement docs/telemetry-parquet.md shows, writing to this test's path.
     con.execute(
         "COPY (SELECT ts_utc::TIMESTAMP AS ts_utc, host::VARCHAR AS host, "
         "gpu_index::INTEGER AS gpu_index, power_w::DOUBLE AS power_w, "
@@ -414,7 +414,9 @@ def test_polars_example_from_the_docs_reads(tmp_path: Path) -> None:
     samples.with_columns(
         pl.col("ts_utc").dt.cast_time_unit("us"),
         pl.col("gpu_index").cast(pl.Int32),
-    ).sort("host", "gpu_index", "ts_utc").write_parquet(out, compression="zstd")
+    ).sort("host", "gpu_index", "ts_utc").write_parquet(
+        out, compression="zstd", row_group_size=1_000_000
+    )
     result = read_file(out)
     assert result.frame["energy_mj"].to_list() == [9.1e9, 9.1e9 + 252_000]
 

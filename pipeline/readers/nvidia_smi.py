@@ -385,7 +385,16 @@ def _to_utc(frame: pl.DataFrame, tz: str) -> pl.Series:
     if tz == "UTC":
         return local.rename("ts_utc")
     chosen = local.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
-    days = _fall_back_days(local.dt.date().drop_nulls().unique().to_list(), tz)
+    first, last = local.min(), local.max()
+    if first is None or last is None:
+        return local.rename("ts_utc")  # no parsed time at all
+    assert isinstance(first, datetime) and isinstance(last, datetime)
+    if (last - first).days <= 400:
+        span = range((last.date() - first.date()).days + 1)
+        dates = [first.date() + timedelta(days=d) for d in span]
+    else:  # a long or garbled span: only the dates that occur
+        dates = local.dt.date().drop_nulls().unique().to_list()
+    days = _fall_back_days(dates, tz)
     if days:
         # Only rows on a fall-back day can be ambiguous: both readings on those rows alone.
         rows = frame.select("_i", "host", "gpu_index", "ts_local").filter(
