@@ -249,6 +249,22 @@ def test_bad_rows_are_quarantined_with_their_row_number_and_reason(tmp_path: Pat
     assert quarantine["source_path"].unique().to_list() == [str(path)]
 
 
+def test_times_outside_any_calendar_are_quarantined_not_a_crash(tmp_path: Path) -> None:
+    # A flipped byte can leave 2**62 us (year ~146,000) in ts_utc; polars cannot format such a
+    # datetime (it panics), so the reason shows the stored count instead.
+    table = sample(2)
+    stamps = pa.array([2**62, 1_790_000_000_000_000], pa.int64()).cast(pa.timestamp("us"))
+    table = table.set_column(0, "ts_utc", stamps)  # row 2: 2026-09-21 14:13:20 UTC
+    result = read_file(write(tmp_path, table))
+    assert result.frame["ts_utc"].to_list() == [datetime(2026, 9, 21, 14, 13, 20)]
+    [problem] = result.problems
+    assert problem.reason == (
+        "ts_utc: expected a time from 2000-01-01 to before 2100-01-01 UTC, "
+        "got '4611686018427387904 us since 1970-01-01'"
+    )
+    assert problem.raw.startswith('{"ts_utc":"4611686018427387904 us since 1970-01-01"')
+
+
 def test_index_beyond_integer_range_is_quarantined(tmp_path: Path) -> None:
     table = sample(2)
     table = table.set_column(2, "gpu_index", pa.array([0, 3_000_000_000], pa.uint32()))

@@ -533,7 +533,12 @@ def read(source: TextFile, ctx: ReadContext) -> ReadResult:
     origins = {k: origin for k, (_, origin) in sections.items()}
 
     parts = [
-        _extract(data.filter(pl.col("segment").is_in(segs)), _Layout(names), i, host)
+        _extract(
+            data if len(layouts) == 1 else data.filter(pl.col("segment").is_in(segs)),
+            _Layout(names),
+            i,
+            host,
+        )
         for i, (names, segs) in enumerate(layouts.items())
     ]
     frame = parts[0] if len(parts) == 1 else pl.concat(parts).sort("line")

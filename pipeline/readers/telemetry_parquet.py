@@ -42,11 +42,12 @@ construction, `ok` requiring every NOT NULL column.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
+from polars.exceptions import PanicException
 
 from pipeline.readers import _parquet, nvidia_smi
 from pipeline.readers._text import problem
@@ -64,6 +65,8 @@ OPTIONAL = ("gpu_uuid", "gpu_name", "workload")
 TEXT = ("host", "gpu_uuid", "gpu_name", "workload")
 TS_MIN = datetime(2000, 1, 1)
 TS_MAX = datetime(2100, 1, 1)
+SHOWN_MIN = datetime(1, 1, 1)
+SHOWN_MAX = datetime(9999, 12, 31)
 INT32_MAX = 2**31 - 1
 DOC = "docs/telemetry-parquet.md"
 
@@ -136,8 +139,22 @@ def _check_columns(path: Path, found: pa.Schema) -> list[str]:
 
 
 def _epoch(when: datetime, unit: str) -> int:
-    micros = int((when - datetime(1970, 1, 1)).total_seconds()) * 1_000_000
+    micros = (when - datetime(1970, 1, 1)) // timedelta(microseconds=1)
     return {"ns": micros * 1000, "us": micros, "ms": micros // 1000}[unit]
+
+
+def _time_text(physical: pl.Expr, unit: str) -> pl.Expr:
+    """A stored time as text for a reason or the raw row: 'YYYY-MM-DD HH:MM:SS[.f]' (UTC) within
+    years 1..9999, else the raw count ('-9223372036854775808 us since 1970-01-01'): polars panics
+    formatting a datetime outside chrono's range, which a corrupt file can hold."""
+    low = max(_epoch(SHOWN_MIN, unit), -(2**63) + 1)  # ns cannot reach year 1 in an int64
+    high = min(_epoch(SHOWN_MAX, unit), 2**63 - 1)
+    shown = physical.is_between(low, high)
+    as_time = (
+        pl.when(shown).then(physical).cast(pl.Datetime(unit)).dt.to_string("%Y-%m-%d %H:%M:%S%.f")
+    )
+    as_count = pl.concat_str(physical.cast(pl.String), pl.lit(f" {unit} since 1970-01-01"))
+    return pl.when(shown).then(as_time).otherwise(as_count)
 
 
 def _timestamps(frame: pl.DataFrame) -> pl.Expr:
@@ -173,7 +190,7 @@ def _reasons(has: set[str]) -> pl.Expr:
                     f"ts_utc: expected a time from {TS_MIN:%Y-%m-%d} to before "
                     f"{TS_MAX:%Y-%m-%d} UTC, got "
                 ),
-                _shown(pl.col("ts_raw").dt.to_string("%Y-%m-%d %H:%M:%S%.f")),
+                _shown(pl.col("ts_raw")),
             )
         ),
         pl.when(pl.col("host").is_null()).then(pl.lit("host: expected a host name, got nothing")),
@@ -213,6 +230,16 @@ def _reasons(has: set[str]) -> pl.Expr:
 
 def read(path: Path, ctx: ReadContext) -> ReadResult:
     path = Path(path)
+    try:
+        return _read(path)
+    except PanicException as exc:  # a polars panic on garbage values: the file, not the process
+        raise UnreadableFileError(
+            f"{path}: Parquet values cannot be processed ({str(exc)[:300]}); "
+            "expected a valid telemetry Parquet file"
+        ) from exc
+
+
+def _read(path: Path) -> ReadResult:
     wanted = _check_columns(path, _parquet.schema(path))
     raw = _parquet.read_frame(path, wanted, TEXT, empty_as_null=True)
     has = set(wanted)
@@ -253,11 +280,11 @@ def read(path: Path, ctx: ReadContext) -> ReadResult:
         as_read = raw.filter(~flags)
         stored_ts = raw.schema["ts_utc"]
         assert isinstance(stored_ts, pl.Datetime)
+        # the stored instant (UTC) as text, without the range check, to show what was refused
+        ts_text = _time_text(pl.col("ts_utc").cast(pl.Int64), stored_ts.time_unit)
+        as_read = as_read.with_columns(ts_utc=ts_text)
         bad = frame.filter(~flags).with_columns(
-            # the stored instant in UTC, without the range check, to show what was refused
-            ts_raw=as_read.select(
-                pl.col("ts_utc").cast(pl.Int64).cast(pl.Datetime(stored_ts.time_unit))
-            ).to_series(),
+            ts_raw=as_read["ts_utc"],
             index_raw=as_read["gpu_index"],
             # the row as stored in the file, for the quarantine's raw text
             stored=as_read.select(pl.struct(pl.all()).struct.json_encode()).to_series(),
