@@ -42,6 +42,7 @@ from pipeline.readers import (
     prometheus_json,
     serving,
     slurm_sacct,
+    telemetry_parquet,
 )
 from pipeline.readers.base import (
     Problem,
@@ -104,6 +105,7 @@ FORMATS: tuple[Format, ...] = tuple(
         dcgm_prometheus,
         prometheus_json,
         focus_parquet,
+        telemetry_parquet,
         k8s_pods,
         k8s_pods_csv,
     )
