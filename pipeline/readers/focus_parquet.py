@@ -13,26 +13,16 @@ Parquet carries are used as they are:
 A row's `line` is its 1-based row number in the file; a quarantined row's raw text is its values
 as JSON. Only the columns the table needs are read.
 
-Reading: `_load` reads through pyarrow with full validation, then hands the table to polars,
-instead of `_parquet.load` (polars' native reader). Reason: on a file with corrupt data pages,
-polars 2.1's Parquet decoder panics in a worker thread and ABORTS the whole process (SIGABRT,
-exit 134, uncatchable), which a landing file must never do; pyarrow raises OSError/ArrowInvalid,
-and the rare polars panic on conversion (invalid UTF-8) is a catchable PanicException. Once
-`_parquet.load` reads this way, `_load` can be replaced by it (same ParquetFile result).
-`_parquet.columns` can also raise polars' PanicException (a BaseException) on a corrupt footer;
-`read` turns it into UnreadableFileError (registry detection, outside this module, does not yet).
+Reading goes through `_parquet.load` (pyarrow with full validation), so a corrupt file is
+UnreadableFileError and never a crash of the process.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import polars as pl
-import pyarrow.parquet as pq
-from polars.exceptions import PanicException
-
 from pipeline.readers import _csv, _parquet, focus
-from pipeline.readers.base import ReadContext, ReadResult, UnreadableFileError
+from pipeline.readers.base import ReadContext, ReadResult
 
 FORMAT = "focus-parquet"
 TABLE = focus.TABLE
@@ -46,33 +36,11 @@ def sniff(names: list[str]) -> bool:
     return {"billedcost", "chargeperiodstart"} <= found
 
 
-def _load(path: Path, wanted: list[str]) -> _parquet.ParquetFile:
-    """`_parquet.load`'s result (frame + 1-based `line`), read so that corruption raises."""
-    try:
-        table = pq.read_table(path, columns=wanted)
-        table.validate(full=True)
-        frame = pl.from_arrow(table)
-    except (Exception, PanicException) as exc:  # noqa: BLE001 - any failure: file unreadable
-        raise UnreadableFileError(
-            f"{path}: Parquet data cannot be read ({type(exc).__name__}: {str(exc)[:300]}); "
-            "expected a complete Parquet file"
-        ) from exc
-    assert isinstance(frame, pl.DataFrame)
-    frame = frame.with_row_index("line", offset=1)
-    return _parquet.ParquetFile(Path(path), frame.with_columns(pl.col("line").cast(pl.Int64)))
-
-
 def read(path: Path, ctx: ReadContext) -> ReadResult:
-    try:
-        names = _parquet.columns(path)
-    except PanicException as exc:  # a corrupt footer can make polars panic (catchably) too
-        raise UnreadableFileError(
-            f"{path}: starts like Parquet but its footer cannot be read ({str(exc)[:300]}); "
-            "expected a complete Parquet file"
-        ) from exc
+    names = _parquet.columns(path)
     accepted = {_csv.normalise(h) for c in focus.COLUMNS for h in c.headers}
     wanted = [n for n in names if _csv.normalise(n) in accepted]
-    source = _load(path, wanted)
+    source = _parquet.load(path, wanted)
     candidates = _csv.parse_frame(
         source.path,
         source.frame,
