@@ -34,6 +34,7 @@ from pipeline.readers import (
     serving,
     slurm_sacct,
 )
+from tests.fuzz import corrupted
 
 STOCKHOLM = ReadContext(timezone_for_path=lambda p: "Europe/Stockholm")
 SMI_HEADER = "timestamp, index, uuid, name, power.draw [W], utilization.gpu [%], memory.used [MiB]"
@@ -406,39 +407,6 @@ MODULES = {
         prometheus_json,
     )
 }
-STRUCTURE = ',|"#\r\t []NA/W%0123456789.-:T=gres/gpu\ufeff\x00²٣+Z'
-
-
-@st.composite
-def corrupted(draw: st.DrawFn, original: bytes) -> bytes:
-    data = original
-    ops = ["truncate", "replace", "duplicate", "garbage", "empty", "header_only"]
-    for op in draw(st.lists(st.sampled_from(ops), min_size=1, max_size=3)):
-        lines = data.split(b"\n")
-        if op == "truncate":
-            data = data[: draw(st.integers(0, len(data)))]
-        elif op == "replace" and data:
-            for _ in range(draw(st.integers(1, 4))):
-                i = draw(st.integers(0, len(data) - 1))
-                data = data[:i] + draw(st.binary(min_size=1, max_size=1)) + data[i + 1 :]
-        elif op == "duplicate":
-            i = draw(st.integers(0, len(lines) - 1))
-            lines.insert(i, lines[i])
-            data = b"\n".join(lines)
-        elif op == "garbage":
-            junk = draw(
-                st.one_of(
-                    st.binary(max_size=30),
-                    st.text(alphabet=STRUCTURE, max_size=40).map(str.encode),
-                )
-            )
-            lines.insert(draw(st.integers(0, len(lines))), junk.replace(b"\n", b""))
-            data = b"\n".join(lines)
-        elif op == "empty":
-            data = b""
-        elif op == "header_only":
-            data = lines[0] + b"\n"
-    return data
 
 
 def check_invariants(path: Path) -> None:

@@ -5,7 +5,6 @@ workload labels, bad lines quarantined with their line numbers, and random corru
 from __future__ import annotations
 
 import os
-import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.readers import UnreadableFileError, dcgm_prometheus, detect_format, read_file
+from tests.fuzz import corrupted
 
 REPO = Path(__file__).resolve().parents[1]
 DCGM = Path(__file__).resolve().parents[2] / "shared" / "data" / "cncf_k8s_ai_conformance_dcgm"
@@ -554,55 +554,12 @@ VALID = (
 )
 
 
-@st.composite
-def corrupted(draw: st.DrawFn, original: str) -> bytes:
-    data = original.encode()
-    ops = [
-        "truncate",
-        "bytes",
-        "non_utf8",
-        "delimiter",
-        "bad_value",
-        "duplicate",
-        "shuffle",
-        "empty",
-        "header_only",
-    ]
-    for op in draw(st.lists(st.sampled_from(ops), min_size=1, max_size=3)):
-        lines = data.split(b"\n")
-        if op == "truncate":
-            data = data[: draw(st.integers(0, len(data)))]
-        elif op == "bytes" and data:
-            for _ in range(draw(st.integers(1, 4))):
-                i = draw(st.integers(0, len(data) - 1))
-                data = data[:i] + draw(st.binary(min_size=1, max_size=1)) + data[i + 1 :]
-        elif op == "non_utf8":
-            i = draw(st.integers(0, len(lines) - 1))
-            lines[i] = (
-                lines[i][: len(lines[i]) // 2] + b"\xff\xc3(" + lines[i][len(lines[i]) // 2 :]
-            )
-            data = b"\n".join(lines)
-        elif op == "delimiter":
-            sep = draw(st.sampled_from([b",", b";", b"\t", b"|"]))
-            data = data.replace(b" ", sep)
-        elif op == "bad_value":
-            token = draw(st.sampled_from([b"NaN", b"+Inf", b"-Inf", b"-1", b"1e999", b"", b"x"]))
-            i = draw(st.integers(0, len(lines) - 1))
-            head, _, _ = lines[i].rpartition(b"} ")
-            lines[i] = head + b"} " + token if head else lines[i]
-            data = b"\n".join(lines)
-        elif op == "duplicate":
-            i = draw(st.integers(0, len(lines) - 1))
-            lines.insert(draw(st.integers(0, len(lines))), lines[i])
-            data = b"\n".join(lines)
-        elif op == "shuffle":  # out-of-order times
-            random.Random(draw(st.integers(0, 2**16))).shuffle(lines)
-            data = b"\n".join(lines)
-        elif op == "empty":
-            data = b""
-        elif op == "header_only":
-            data = b"\n".join(lines[:2]) + b"\n"
-    return data
+def _bad_value(draw: st.DrawFn, lines: list[bytes]) -> list[bytes]:
+    """A sample line's value replaced by NaN, an infinity, a negative or a non-number."""
+    token = draw(st.sampled_from([b"NaN", b"+Inf", b"-Inf", b"-1", b"1e999", b"", b"x"]))
+    i = draw(st.integers(0, len(lines) - 1))
+    head, _, _ = lines[i].rpartition(b"} ")
+    return [*lines[:i], head + b"} " + token if head else lines[i], *lines[i + 1 :]]
 
 
 def check(path: Path) -> None:
@@ -644,5 +601,7 @@ def test_valid_sample_reads_cleanly(tmp_path: Path) -> None:
 def test_corruption_never_raises_or_loses_rows(tmp_path: Path, data: st.DataObject) -> None:
     path = tmp_path / "host-x" / "scrape.prom"
     path.parent.mkdir(exist_ok=True)
-    path.write_bytes(data.draw(corrupted(VALID)))
+    path.write_bytes(
+        data.draw(corrupted(VALID.encode(), mutations={"bad_value": _bad_value}, header_lines=2))
+    )
     check(path)

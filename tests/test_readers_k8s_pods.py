@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from pipeline.readers import UnreadableFileError, detect_format, k8s_pods, read_file
 from pipeline.readers.base import ReadResult
+from tests.fuzz import corrupted
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -547,39 +548,6 @@ def test_csv_without_a_required_column_is_not_a_pod_inventory(tmp_path: Path) ->
 # --- properties: random corruption never raises or loses a row ----------------------------------
 
 
-@st.composite
-def corrupted(draw: st.DrawFn, original: bytes) -> bytes:
-    data = original
-    for op in draw(
-        st.lists(st.sampled_from(["cut", "byte", "dup", "junk", "empty"]), min_size=1, max_size=3)
-    ):
-        lines = data.split(b"\n")
-        if op == "cut":
-            data = data[: draw(st.integers(0, len(data)))]
-        elif op == "byte" and data:
-            for _ in range(draw(st.integers(1, 4))):
-                i = draw(st.integers(0, len(data) - 1))
-                data = data[:i] + draw(st.binary(min_size=1, max_size=1)) + data[i + 1 :]
-        elif op == "dup":
-            i = draw(st.integers(0, len(lines) - 1))
-            lines.insert(i, lines[i])
-            data = b"\n".join(lines)
-        elif op == "junk":
-            junk = draw(
-                st.one_of(
-                    st.binary(max_size=30),
-                    st.text(
-                        alphabet='{}[]:,"\\ 0123456789.-eE+NaInfty/Podkind\x00\ufeff', max_size=40
-                    ).map(str.encode),
-                )
-            )
-            lines.insert(draw(st.integers(0, len(lines))), junk.replace(b"\n", b""))
-            data = b"\n".join(lines)
-        else:
-            data = b""
-    return data
-
-
 def check_invariants(path: Path) -> None:
     try:
         result = read_file(path)
@@ -616,7 +584,13 @@ def test_corruption_never_raises_or_loses_rows(
     tmp_path: Path, sample: str, data: st.DataObject
 ) -> None:
     original = (KUBECTL_PODS if sample == "json" else CSV).encode()
-    path = write(tmp_path, data.draw(corrupted(original)), "input.dat")
+    path = write(
+        tmp_path,
+        data.draw(
+            corrupted(original, alphabet='{}[]:,"\\ 0123456789.-eE+NaInfty/Podkind\x00\ufeff')
+        ),
+        "input.dat",
+    )
     check_invariants(path)
 
 

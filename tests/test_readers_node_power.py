@@ -24,6 +24,7 @@ from pipeline.readers import (
     node_power,
     read_file,
 )
+from tests.fuzz import corrupted
 
 REPO = Path(__file__).resolve().parents[1]
 HEADER = "timestamp,host,node_power_w"
@@ -349,43 +350,14 @@ HOSTILE = [
 STRUCTURE = ',"\r\t WkK0123456789.-+:TZe\ufeff\x00'
 
 
-@st.composite
-def corrupted(draw: st.DrawFn) -> bytes:
-    data = (VALID + "\n").encode()
-    ops = ["truncate", "replace", "duplicate", "garbage", "hostile", "empty", "header_only"]
-    for op in draw(st.lists(st.sampled_from(ops), min_size=1, max_size=3)):
-        lines = data.split(b"\n")
-        if op == "truncate":
-            data = data[: draw(st.integers(0, len(data)))]
-        elif op == "replace" and data:
-            for _ in range(draw(st.integers(1, 4))):
-                i = draw(st.integers(0, len(data) - 1))
-                data = data[:i] + draw(st.binary(min_size=1, max_size=1)) + data[i + 1 :]
-        elif op == "duplicate":
-            i = draw(st.integers(0, len(lines) - 1))
-            lines.insert(i, lines[i])
-            data = b"\n".join(lines)
-        elif op == "garbage":
-            junk = draw(
-                st.one_of(
-                    st.binary(max_size=30),
-                    st.text(alphabet=STRUCTURE, max_size=40).map(str.encode),
-                )
-            )
-            lines.insert(draw(st.integers(0, len(lines))), junk.replace(b"\n", b""))
-            data = b"\n".join(lines)
-        elif op == "hostile" and len(lines) > 1:
-            i = draw(st.integers(1, len(lines) - 1))
-            fields = lines[i].split(b",")
-            j = draw(st.integers(0, len(fields) - 1))
-            fields[j] = draw(st.sampled_from(HOSTILE)).encode()
-            lines[i] = b",".join(fields)
-            data = b"\n".join(lines)
-        elif op == "empty":
-            data = b""
-        elif op == "header_only":
-            data = lines[0] + b"\n"
-    return data
+def _hostile(draw: st.DrawFn, lines: list[bytes]) -> list[bytes]:
+    """A hostile value (see HOSTILE) in a random field of a data line."""
+    if len(lines) < 2:
+        return lines
+    i = draw(st.integers(1, len(lines) - 1))
+    fields = lines[i].split(b",")
+    fields[draw(st.integers(0, len(fields) - 1))] = draw(st.sampled_from(HOSTILE)).encode()
+    return [*lines[:i], b",".join(fields), *lines[i + 1 :]]
 
 
 @settings(
@@ -394,7 +366,7 @@ def corrupted(draw: st.DrawFn) -> bytes:
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(data=corrupted())
+@given(data=corrupted((VALID + "\n").encode(), alphabet=STRUCTURE, mutations={"hostile": _hostile}))
 def test_corruption_never_raises_or_loses_rows(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "power" / "sto" / "input.dat"
     path.parent.mkdir(parents=True, exist_ok=True)
