@@ -14,25 +14,10 @@ from hypothesis import strategies as st
 
 from pipeline.readers import (
     FORMATS,
+    READER_MODULES,
     ReadContext,
     UnreadableFileError,
-    aws_cur,
-    aws_cur2,
-    azure_cost,
-    dcgm_prometheus,
-    electricitymaps,
-    focus,
-    gb_carbon_intensity,
-    grid_csv,
-    k8s_pods,
-    k8s_pods_csv,
-    node_power,
-    nvidia_smi,
-    oci_cost,
-    prometheus_json,
     read_file,
-    serving,
-    slurm_sacct,
 )
 from tests.fuzz import corrupted
 
@@ -386,27 +371,7 @@ VALID = {
     )
     + "\n",
 }
-MODULES = {
-    m.FORMAT: m
-    for m in (
-        nvidia_smi,
-        slurm_sacct,
-        focus,
-        electricitymaps,
-        serving,
-        node_power,
-        grid_csv,
-        gb_carbon_intensity,
-        aws_cur,
-        aws_cur2,
-        azure_cost,
-        oci_cost,
-        k8s_pods,
-        k8s_pods_csv,
-        dcgm_prometheus,
-        prometheus_json,
-    )
-}
+MODULES = {m.FORMAT: m for m in READER_MODULES if getattr(m, "CONTAINER", "text") == "text"}
 
 
 def check_invariants(path: Path) -> None:

@@ -53,6 +53,7 @@ from pipeline.readers.base import (
 
 __all__ = [
     "FORMATS",
+    "READER_MODULES",
     "Format",
     "Problem",
     "ReadContext",
@@ -87,29 +88,27 @@ def _format(module: ModuleType) -> Format:
 
 # Tried in order; the first whose sniff accepts the file reads it. Each sniff keys on header names
 # the others never contain, so the order only matters for deliberately odd files.
-FORMATS: tuple[Format, ...] = tuple(
-    _format(m)
-    for m in (
-        nvidia_smi,
-        slurm_sacct,
-        focus,
-        electricitymaps,
-        serving,
-        node_power,
-        grid_csv,
-        gb_carbon_intensity,
-        aws_cur,
-        aws_cur2,
-        azure_cost,
-        oci_cost,
-        dcgm_prometheus,
-        prometheus_json,
-        focus_parquet,
-        telemetry_parquet,
-        k8s_pods,
-        k8s_pods_csv,
-    )
+READER_MODULES: tuple[ModuleType, ...] = (
+    nvidia_smi,
+    slurm_sacct,
+    focus,
+    electricitymaps,
+    serving,
+    node_power,
+    grid_csv,
+    gb_carbon_intensity,
+    aws_cur,
+    aws_cur2,
+    azure_cost,
+    oci_cost,
+    dcgm_prometheus,
+    prometheus_json,
+    focus_parquet,
+    telemetry_parquet,
+    k8s_pods,
+    k8s_pods_csv,
 )
+FORMATS: tuple[Format, ...] = tuple(_format(m) for m in READER_MODULES)
 
 
 def format_names() -> list[str]:
