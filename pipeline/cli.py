@@ -176,7 +176,10 @@ def validate(
     from pipeline.readers import ReadContext, UnreadableFileError, read_file
 
     ctx = _config_or_exit(config).read_context() if config else ReadContext()
-    table = Table("file", "format", "read", "accepted", "quarantined")
+    table = Table()
+    table.add_column("file", overflow="fold")  # whole paths, folded, never cut to "…"
+    for heading in ("format", "read", "accepted", "quarantined"):
+        table.add_column(heading)
     failed = False
     out = Console()
     for f in files:
