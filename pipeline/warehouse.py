@@ -34,15 +34,18 @@ class SchemaMismatch(RuntimeError):
 
 @cache
 def expected_columns(name: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """(table, ((column, type), ...)) that `sql/<name>.sql` creates, read off an in-memory DB."""
+    """(table, ((column, type), ...)) that `sql/create_<table>.sql` creates, read off an
+    in-memory DB (so types are spelled exactly as DuckDB reports them)."""
+    table = name.removeprefix("create_")
     con = duckdb.connect()
     try:
-        before = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
         con.execute(sql(name))
-        (table,) = {r[0] for r in con.execute("SHOW TABLES").fetchall()} - before
-        return table, tuple((r[0], r[1]) for r in con.execute(f"DESCRIBE {table}").fetchall())
+        columns = tuple(run(con, "select_table_columns", {"table": table}).fetchall())
     finally:
         con.close()
+    if not columns:
+        raise ValueError(f"sql/{name}.sql does not create a table named {table}")
+    return table, columns
 
 
 def _migrate(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> None:
@@ -50,7 +53,7 @@ def _migrate(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> None:
     columns added at the end are added, a column whose type changed is converted. Anything else
     (renamed, removed or reordered columns) is an error that says to rebuild."""
     table, want = expected_columns(name)
-    have = [(r[0], r[1]) for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    have = [tuple(r) for r in run(con, "select_table_columns", {"table": table}).fetchall()]
     if have == list(want):
         return
     if [c for c, _ in have] != [c for c, _ in want[: len(have)]]:
