@@ -58,6 +58,7 @@ from typing import Any
 
 import polars as pl
 
+from pipeline.readers._gpus import MIG_SLICES_PER_GPU, mig_share
 from pipeline.readers._text import NOT_TEXT_REASON, TextFile, assemble, problem
 from pipeline.readers.base import Problem, ReadContext, ReadResult, UnreadableFileError
 
@@ -92,7 +93,6 @@ LABEL_KEYS: dict[str, tuple[str, ...]] = {
 FINISHED_PHASES = frozenset({"Succeeded", "Failed"})
 
 GPU_RESOURCE = "nvidia.com/gpu"
-MIG_SLICES_PER_GPU = 7
 # `nvidia.com/mig-3g.20gb`, `nvidia.com/mig-1g.10gb.me` (media extensions; '+' is not allowed in
 # a resource name, so the device plugin writes `.me`).
 _MIG_RESOURCE = re.compile(r"nvidia\.com/mig-([0-9]+)g\.[0-9]+(?:\.[0-9]+)?gb(?:[.+]me)?")
@@ -450,11 +450,10 @@ def _gpu_weight(pod: _Pod, resource: str, path: str) -> Fraction | None:
     match = _MIG_RESOURCE.fullmatch(resource)
     if match is None:
         return None
-    slices = int(match.group(1))
-    if not 1 <= slices <= MIG_SLICES_PER_GPU:
+    share = mig_share(int(match.group(1)))
+    if share is None:
         pod.fail(path, f"a MIG profile of 1-{MIG_SLICES_PER_GPU} compute slices", resource)
-        return None
-    return Fraction(slices, MIG_SLICES_PER_GPU)
+    return share
 
 
 def _container_gpus(pod: _Pod, container: Any, path: str) -> Fraction:

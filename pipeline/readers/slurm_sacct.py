@@ -40,6 +40,7 @@ from fractions import Fraction
 import hostlist
 import polars as pl
 
+from pipeline.readers._gpus import MIG_SLICES_PER_GPU, mig_share
 from pipeline.readers._text import (
     NOT_TEXT_REASON,
     TextFile,
@@ -123,7 +124,6 @@ _GPU_COUNT = re.compile(r"[0-9]{1,9}")
 _MIG_PROFILE = re.compile(
     r"(?:.*[_:.-])?([0-9]+)g\.[0-9]+(?:\.[0-9]+)?gb(?:\+[a-z.]+)?", re.IGNORECASE
 )
-MIG_SLICES_PER_GPU = 7
 
 
 @dataclass(frozen=True)
@@ -200,14 +200,15 @@ def count_gpus(tres: str) -> float:
         n = mig_slices(match.group(1))
         if n is None:
             whole += int(value)
-        elif not 1 <= n <= MIG_SLICES_PER_GPU:
+            continue
+        one = mig_share(n)
+        if one is None:
             raise _RowError(
                 f"AllocTRES: expected a MIG profile of 1 to {MIG_SLICES_PER_GPU} compute slices "
                 f"in {entry!r}, got {n}"
             )
-        else:
-            slices += int(value)
-            share += int(value) * Fraction(n, MIG_SLICES_PER_GPU)
+        slices += int(value)
+        share += int(value) * one
     if untyped is None:
         return float(whole + share)
     if slices > untyped:
