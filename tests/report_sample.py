@@ -8,7 +8,9 @@ import hashlib
 import math
 from datetime import UTC, date, datetime, timedelta
 
+from pipeline.report.disclosure import headline_change
 from pipeline.report.model import (
+    Comparison,
     Crossover,
     DailyPhaseEnergy,
     DataQuality,
@@ -305,6 +307,20 @@ def sample_disclosure() -> Disclosure:
         ),
         InputFile(path="config/wattprint.yaml", format="config yaml", rows=1, sha256=_sha("i")),
     ]
+    previous_totals = totals.model_copy(
+        update={
+            k: round(getattr(totals, k) * 0.87, 3)
+            for k in ("energy_kwh", "it_energy_kwh", "gpu_hours", "co2e_kg_location", "water_l")
+        }
+        | {"co2e_kg_market": round(totals.co2e_kg_market * 1.21, 3), "cost_usd": 0.0}
+    )
+    prev_start = date(2025, 2, 1)  # START is 2025-03-01
+    previous = Comparison(
+        basis="the same days of the previous month",
+        period=Period(start=prev_start, end=prev_start + timedelta(days=DAYS - 1), days=DAYS),
+        totals=previous_totals,
+        change_pct=headline_change(totals, previous_totals),
+    )
     return Disclosure(
         title="AI compute energy and carbon disclosure",
         organisation="Northwind AI Labs",
@@ -313,6 +329,7 @@ def sample_disclosure() -> Disclosure:
         config_sha256=_sha("config"),
         period=Period(start=START, end=START + timedelta(days=DAYS - 1), days=DAYS),
         totals=totals,
+        previous=previous,
         phases=phases,
         daily=daily,
         models=models,

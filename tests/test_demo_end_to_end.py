@@ -12,6 +12,11 @@ from pipeline.method.checks import TOLERANCE_WH
 from pipeline.report.formatting import fmt
 from pipeline.report.model import Disclosure
 
+try:  # tests/ is on sys.path under pytest's default import mode
+    from pdf_figures import unprinted_figures
+except ModuleNotFoundError:  # tests/ is a package
+    from tests.pdf_figures import unprinted_figures
+
 
 def _pdf_text(path) -> str:
     return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(path).pages))
@@ -84,6 +89,15 @@ def test_pdf_headline_numbers_equal_the_json(demo_run):
             assert fmt(m["training"]["gpu_hours"]) in text
             assert fmt(m["training"]["energy_kwh"]) in text
     assert "2026-10-01" in text and "2026-10-14" in text
+
+
+def test_every_headline_and_model_number_of_the_demo_json_is_in_its_pdf(demo_run):
+    """The real demo report (functional units, efficiency, crossover, previous period...): every
+    numeric leaf of totals, previous and models[] in disclosure.json is printed in the PDF."""
+    text = _pdf_text(demo_run.reports / "report.pdf")
+    checked, missing = unprinted_figures(demo_run.disclosure, text)
+    assert checked > 200
+    assert missing == []
 
 
 def test_energy_is_conserved_per_gpu_and_hour(demo_run):

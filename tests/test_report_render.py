@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as html_lib
+import json
 import re
 import xml.etree.ElementTree as ET
 from datetime import date
@@ -23,6 +24,7 @@ from pipeline.report.charts import (
 )
 from pipeline.report.formatting import (
     fmt,
+    fmt_change,
     fmt_date,
     fmt_datetime,
     fmt_energy,
@@ -40,8 +42,12 @@ from pipeline.report.render import (
 )
 
 try:  # tests/ is on sys.path under pytest's default import mode
+    from pdf_figures import has_number as _has_number
+    from pdf_figures import unprinted_figures
     from report_sample import sample_disclosure
 except ModuleNotFoundError:  # tests/ is a package
+    from tests.pdf_figures import has_number as _has_number
+    from tests.pdf_figures import unprinted_figures
     from tests.report_sample import sample_disclosure
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -100,12 +106,6 @@ def _html_text(html: str) -> str:
     return _norm("".join(parser.parts))
 
 
-def _has_number(text: str, figure: str) -> bool:
-    """`figure` occurs in `text` not as part of a longer number ("12.3" is not in "112.35")."""
-    pattern = rf"(?<![\d.,]){re.escape(figure)}(?![\d]|[.,]\d)"
-    return re.search(pattern, text) is not None
-
-
 def _number_tokens(text: str) -> set[str]:
     return set(re.findall(r"\d[\d,]*(?:\.\d+)?%?", text))
 
@@ -161,6 +161,9 @@ def model_rows(d: Disclosure) -> list[str]:
                         inf.gpu_hours,
                         inf.energy_kwh,
                         inf.co2e_kg_location,
+                        inf.co2e_kg_market,
+                        inf.water_l,
+                        inf.cost_usd,
                         inf.wh_per_request,
                         inf.wh_per_1k_output_tokens,
                     )
@@ -655,3 +658,50 @@ def test_share_chart_is_wellformed(sample):
     texts = " ".join(t.text or "" for t in root.iter(f"{SVG_NS}text"))
     for p in sample.phases.values():
         assert fmt_pct(p.share_pct / 100) in texts
+
+
+# ----------------------------------------------------------------------------- JSON -> PDF
+
+
+def test_every_headline_and_model_number_in_json_is_printed(rendered, sample):
+    """Walks disclosure.json itself (not a hand-picked list): each numeric leaf of `totals`,
+    `previous` and `models[]` must appear, formatted, in the PDF and in the HTML."""
+    data = json.loads(rendered["paths"]["json"].read_text(encoding="utf-8"))
+    checked, missing_pdf = unprinted_figures(data, rendered["pdf_text"])
+    assert checked > 100
+    assert missing_pdf == []
+    assert unprinted_figures(data, rendered["html_text"])[1] == []
+
+
+def test_cover_has_contents_with_page_numbers(rendered):
+    reader = PdfReader(str(rendered["paths"]["pdf"]))
+    cover = _norm(reader.pages[0].extract_text())
+    assert "At a glance" in cover and "Contents" in cover
+    n = rendered["pages"]
+    # each contents line ends with the page its section starts on
+    for title in ("Headline figures", "Models", "Input manifest"):
+        m = re.search(rf"\d+ {title} (\d+)", cover)
+        assert m, f"{title!r} not in the contents"
+        page = int(m.group(1))
+        assert 2 <= page <= n
+        assert title in _norm(reader.pages[page - 1].extract_text())
+
+
+def test_change_against_previous_period_printed(rendered, sample):
+    text = rendered["pdf_text"]
+    prev = sample.previous
+    assert prev is not None and prev.totals is not None and prev.period is not None
+    assert fmt_date(prev.period.start) in text
+    assert _has_number(text, fmt_change(prev.change_pct["energy_kwh"]))
+    assert prev.change_pct["cost_usd"] is None  # previous cost 0 in the sample: no ratio
+    assert "Change against the previous period" in text
+
+
+def test_no_previous_period_says_why(tmp_path, sample):
+    d = _with(
+        sample,
+        previous={"basis": "the same days of the previous month", "reason": "no computed data"},
+    )
+    text, _ = _pdf_text(render_pdf(render_html(d)))
+    assert "No comparison: no computed data." in text
+    assert "no previous period" in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from pipeline.method.cost import period_cost
 from pipeline.method.lifecycle import crossover  # noqa: F401  (re-exported for callers)
 from pipeline.report.factors import factors, notes
 from pipeline.report.model import (
+    HEADLINE_METRICS,
     BoundaryFigures,
+    Comparison,
     DailyPhaseEnergy,
     DataQuality,
     Disclosure,
@@ -28,7 +31,7 @@ from pipeline.report.model import (
     Totals,
     UncertaintyFigures,
 )
-from pipeline.report.models_section import ai_act, model_figures
+from pipeline.report.models_section import ai_act, model_figures, previous_month
 from pipeline.warehouse import frame, one
 
 
@@ -201,6 +204,103 @@ def _uncertainty(df: pl.DataFrame, cfg: Config) -> UncertaintyFigures:
     )
 
 
+@dataclass(frozen=True)
+class _PeriodData:
+    """A period's daily rows (annual instruments applied, idle spread) and its cost lines."""
+
+    df: pl.DataFrame
+    coverage: pl.DataFrame
+    cost: pl.DataFrame
+    costs: pl.DataFrame
+    cost_basis: dict[str, float]
+    t: dict
+
+
+def _period_data(con: duckdb.DuckDBPyConnection, start_day: date, end_day: date) -> _PeriodData:
+    p = {"start_day": start_day, "end_day": end_day}
+    daily = frame(con, "select_period_daily_summary", p)
+    df, coverage = period.prepare(daily, frame(con, "select_instruments"), start_day, end_day)
+    cost = period_cost(con, start_day, end_day)
+    costs, cost_basis = cost_frames(cost, df)
+    return _PeriodData(df, coverage, cost, costs, cost_basis, period.totals(df).row(0, named=True))
+
+
+def _totals(pd: _PeriodData) -> Totals:
+    t, cost_basis = pd.t, pd.cost_basis
+    total_kwh, it_kwh = _f(t, "facility_energy_kwh"), _f(t, "it_energy_kwh")
+    return Totals(
+        energy_kwh=total_kwh,
+        it_energy_kwh=it_kwh,
+        gpu_hours=_f(t, "gpu_hours"),
+        co2e_kg_location=_f(t, "co2e_kg_location"),
+        co2e_kg_market=_f(t, "co2e_kg_market"),
+        water_l=_f(t, "water_l"),
+        embodied_kg=_f(t, "embodied_kg"),
+        cost_usd=sum(cost_basis.values()),
+        gpu_energy_kwh=_f(t, "gpu_energy_kwh"),
+        host_energy_kwh=_f(t, "host_energy_kwh"),
+        facility_overhead_kwh=total_kwh - it_kwh,
+        water_onsite_l=_f(t, "water_onsite_l"),
+        water_offsite_l=_f(t, "water_offsite_l"),
+        embodied_gpu_kg=_f(t, "embodied_gpu_kg"),
+        embodied_server_kg=_f(t, "embodied_server_kg"),
+        instrument_kwh=_f(t, "instrument_kwh") + _f(t, "annual_instrument_kwh"),
+        cfe_pct=100 * _f(t, "cfe_kwh") / total_kwh if total_kwh else None,
+        cost_attributed_usd=cost_basis["gpu_share"] + cost_basis["tagged"],
+        cost_idle_usd=cost_basis["idle"],
+        cost_unattributed_usd=cost_basis["unattributed"],
+    )
+
+
+def previous_window(start_day: date, end_day: date) -> tuple[date, date, str]:
+    """The period a report compares with: the same days of the previous month for a period that
+    starts on the 1st (a whole month, or a month to date), else the same number of days before."""
+    days = (end_day - start_day).days
+    if start_day.day == 1:
+        first, last = previous_month(start_day)
+        return first, min(last, first + timedelta(days=days)), "the same days of the previous month"
+    return (
+        start_day - timedelta(days=days + 1),
+        start_day - timedelta(days=1),
+        f"the {days + 1} days before",
+    )
+
+
+def comparison(
+    con: duckdb.DuckDBPyConnection, start_day: date, end_day: date, current: Totals
+) -> Comparison:
+    """Headline totals of the previous period and the change in %, or why there are none: a
+    previous period the warehouse covers only in part is not compared (the change would mislead)."""
+    first, last, basis = previous_window(start_day, end_day)
+    prev_period = Period(start=first, end=last, days=(last - first).days + 1)
+    lo, _hi = one(con, "select_data_span")
+    if lo is None or lo > last:
+        return Comparison(
+            basis=basis,
+            period=prev_period,
+            reason=f"no computed data for {first}..{last}: this is the first period",
+        )
+    if lo > first:
+        return Comparison(
+            basis=basis,
+            period=prev_period,
+            reason=f"the previous period {first}..{last} is only partly computed (data from {lo})",
+        )
+    prev = _totals(_period_data(con, first, last))
+    return Comparison(
+        basis=basis, period=prev_period, totals=prev, change_pct=headline_change(current, prev)
+    )
+
+
+def headline_change(current: Totals, previous: Totals) -> dict[str, float | None]:
+    """(current − previous) / previous × 100 per headline metric; None where previous is 0."""
+    out: dict[str, float | None] = {}
+    for k in HEADLINE_METRICS:
+        before, now = getattr(previous, k), getattr(current, k)
+        out[k] = 100 * (now - before) / before if before else None
+    return out
+
+
 def build_disclosure(
     con: duckdb.DuckDBPyConnection, cfg: Config, start_day: date, end_day: date
 ) -> Disclosure:
@@ -210,18 +310,12 @@ def build_disclosure(
         "start": datetime.combine(start_day, datetime.min.time()),
         "end": datetime.combine(end_day + timedelta(days=1), datetime.min.time()),
     }
-    daily = frame(con, "select_period_daily_summary", p)
-    df, coverage = period.prepare(daily, frame(con, "select_instruments"), start_day, end_day)
-    cost = period_cost(con, start_day, end_day)
-    costs, cost_basis = cost_frames(cost, df)
-    t = period.totals(df).row(0, named=True)
-    total_kwh, it_kwh, gpu_kwh = (
-        _f(t, "facility_energy_kwh"),
-        _f(t, "it_energy_kwh"),
-        _f(t, "gpu_energy_kwh"),
-    )
+    pd = _period_data(con, start_day, end_day)
+    df, costs, cost_basis, t = pd.df, pd.costs, pd.cost_basis, pd.t
+    totals = _totals(pd)
+    total_kwh, gpu_kwh = totals.energy_kwh, totals.gpu_energy_kwh
     other = (
-        cost.filter(pl.col("billing_currency") != "USD")
+        pd.cost.filter(pl.col("billing_currency") != "USD")
         .group_by("billing_currency")
         .agg(pl.col("effective_cost").sum())
         .sort("billing_currency")
@@ -249,35 +343,15 @@ def build_disclosure(
         code_version=code_version(),
         config_sha256=cfg.config_sha256,
         period=Period(start=start_day, end=end_day, days=(end_day - start_day).days + 1),
-        totals=Totals(
-            energy_kwh=total_kwh,
-            it_energy_kwh=it_kwh,
-            gpu_hours=_f(t, "gpu_hours"),
-            co2e_kg_location=_f(t, "co2e_kg_location"),
-            co2e_kg_market=_f(t, "co2e_kg_market"),
-            water_l=_f(t, "water_l"),
-            embodied_kg=_f(t, "embodied_kg"),
-            cost_usd=sum(cost_basis.values()),
-            gpu_energy_kwh=gpu_kwh,
-            host_energy_kwh=_f(t, "host_energy_kwh"),
-            facility_overhead_kwh=total_kwh - it_kwh,
-            water_onsite_l=_f(t, "water_onsite_l"),
-            water_offsite_l=_f(t, "water_offsite_l"),
-            embodied_gpu_kg=_f(t, "embodied_gpu_kg"),
-            embodied_server_kg=_f(t, "embodied_server_kg"),
-            instrument_kwh=_f(t, "instrument_kwh") + _f(t, "annual_instrument_kwh"),
-            cfe_pct=100 * _f(t, "cfe_kwh") / total_kwh if total_kwh else None,
-            cost_attributed_usd=cost_basis["gpu_share"] + cost_basis["tagged"],
-            cost_idle_usd=cost_basis["idle"],
-            cost_unattributed_usd=cost_basis["unattributed"],
-        ),
+        totals=totals,
+        previous=comparison(con, start_day, end_day, totals),
         phases=phases,
         daily=[
             DailyPhaseEnergy(**r)
             for r in frame(con, "select_period_daily", p).iter_rows(named=True)
         ],
         models=models,
-        sites=_sites(df, coverage, cfg),
+        sites=_sites(df, pd.coverage, cfg),
         teams=_teams(df),
         data_quality=quality,
         factors=factors(cfg),

@@ -108,3 +108,12 @@ def fmt_datetime(value: datetime | None) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def fmt_change(pct: float | None, sig: int = 2) -> str:
+    """A change in percent with its sign: `fmt_change(12.34) == "+12%"`, `fmt_change(-4.1)`
+    `== "-4.1%"`, `fmt_change(0) == "0%"`; "n/a" for None (no previous value to compare with)."""
+    if _is_missing(pct):
+        return NA
+    text = fmt_number(pct, sig)
+    return f"{'+' if float(pct) > 0 and text != '0' else ''}{text}%"  # type: ignore[arg-type]

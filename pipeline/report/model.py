@@ -46,6 +46,31 @@ class Totals(_M):
     cost_unattributed_usd: float = Field(0.0, description="mapped to no host and no tag")
 
 
+HEADLINE_METRICS: tuple[str, ...] = (
+    "energy_kwh",
+    "it_energy_kwh",
+    "gpu_hours",
+    "co2e_kg_location",
+    "co2e_kg_market",
+    "water_l",
+    "embodied_kg",
+    "cost_usd",
+)
+
+
+class Comparison(_M):
+    """The previous period's headline totals and the change to this period's, in %."""
+
+    basis: str = Field(description="how the previous period was chosen")
+    period: Period | None = None
+    totals: Totals | None = Field(None, description="None when the previous period has no data")
+    change_pct: dict[str, float | None] = Field(
+        default_factory=dict,
+        description="(this − previous) / previous × 100 per headline metric; None if previous is 0",
+    )
+    reason: str | None = Field(None, description="why there is no comparison")
+
+
 class BoundaryFigures(_M):
     """A phase with its share of idle capacity (full boundary)."""
 
@@ -289,6 +314,7 @@ class Disclosure(_M):
     config_sha256: str
     period: Period
     totals: Totals
+    previous: Comparison | None = None
     phases: dict[str, PhaseFigures]  # training, fine_tuning, inference, ..., idle
     daily: list[DailyPhaseEnergy]
     models: list[ModelFigures]

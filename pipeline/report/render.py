@@ -28,6 +28,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from pipeline.report import charts
 from pipeline.report.formatting import (
     fmt,
+    fmt_change,
     fmt_date,
     fmt_datetime,
     fmt_energy,
@@ -35,7 +36,7 @@ from pipeline.report.formatting import (
     fmt_number,
     fmt_pct,
 )
-from pipeline.report.model import Disclosure
+from pipeline.report.model import Disclosure, Quantiles
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ def _environment() -> Environment:
     )
     env.filters.update(
         fmt=fmt,
+        change=fmt_change,
         num=fmt_number,
         pct=fmt_pct,
         energy=fmt_energy,
@@ -131,6 +133,34 @@ def _stylesheet() -> Markup:
     return Markup(css)
 
 
+UNCERTAINTY_METRICS = ("energy_kwh", "co2e_kg_location", "co2e_kg_market")
+
+
+def uncertainty_rows(d: Disclosure, phases: list[str]) -> list[tuple[str, dict[str, Quantiles]]]:
+    """The Monte Carlo quantiles as printed: one row per figure (total, each phase, each model's
+    training and inference), one column per metric in UNCERTAINTY_METRICS."""
+    if d.uncertainty is None:
+        return []
+    by_group: dict[str, dict[str, Quantiles]] = {}
+    for q in d.uncertainty.quantiles:
+        if q.metric in UNCERTAINTY_METRICS:
+            by_group.setdefault(q.group, {})[q.metric] = q
+    order = ["total", *(f"phase:{p}" for p in phases)]
+    order += sorted(g for g in by_group if g.startswith("model:"))
+    order += sorted(g for g in by_group if g not in order)
+
+    def label(group: str) -> str:
+        kind, _, rest = group.partition(":")
+        if kind == "phase":
+            return f"Phase: {charts.phase_label(rest)}"
+        if kind == "model":
+            name, _, part = rest.rpartition(":")
+            return f"{name}, {part}"
+        return "Total" if group == "total" else group
+
+    return [(label(g), by_group[g]) for g in order if g in by_group]
+
+
 def render_html(d: Disclosure) -> str:
     """The report as one self-contained HTML document (stylesheet and charts inline)."""
     phases = charts.ordered_phases(d.phases.keys())
@@ -147,6 +177,8 @@ def render_html(d: Disclosure) -> str:
         "serving_models": serving,
         "daily_chart": Markup(charts.daily_phase_energy_svg(d)) if d.daily else None,
         "share_chart": Markup(charts.phase_share_svg(d)) if d.phases else None,
+        "uncertainty_rows": uncertainty_rows(d, phases),
+        "uncertainty_metrics": UNCERTAINTY_METRICS,
     }
     return _environment().get_template(TEMPLATE_NAME).render(**context)
 
