@@ -12,6 +12,7 @@ from pipeline.report.disclosure import headline_change
 from pipeline.report.model import (
     Comparison,
     Crossover,
+    CumulativePoint,
     DailyPhaseEnergy,
     DataQuality,
     Disclosure,
@@ -59,6 +60,19 @@ def _daily_kwh(phase: str, i: int) -> float:
 
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _cumulative(training_kwh: float, inference_kwh: float, per_day_kwh: float) -> list:
+    """The period's lifecycle series: training flat, inference growing by `per_day_kwh` a day
+    up to `inference_kwh` on the last day."""
+    return [
+        CumulativePoint(
+            day=START + timedelta(days=i),
+            training_kwh=training_kwh,
+            inference_kwh=max(0.0, inference_kwh - (DAYS - 1 - i) * per_day_kwh),
+        )
+        for i in range(DAYS)
+    ]
 
 
 def sample_disclosure() -> Disclosure:
@@ -117,6 +131,7 @@ def sample_disclosure() -> Disclosure:
                 lifecycle_training_kwh=1_204_310.0,
                 lifecycle_inference_kwh=96_412.7,
             ),
+            cumulative=_cumulative(1_204_310.0, 96_412.7, 2_685.0),
         ),
         ModelFigures(
             name="atlas-7b-chat",
@@ -141,6 +156,7 @@ def sample_disclosure() -> Disclosure:
                 lifecycle_training_kwh=58_120.4,
                 lifecycle_inference_kwh=61_377.9,
             ),
+            cumulative=_cumulative(58_120.4, 61_377.9, 600.0),
         ),
         ModelFigures(
             name="helix-embed-v2",
@@ -162,6 +178,7 @@ def sample_disclosure() -> Disclosure:
                 lifecycle_training_kwh=2_911.0,
                 lifecycle_inference_kwh=19_804.6,
             ),
+            cumulative=_cumulative(2_911.0, 19_804.6, 300.0),
         ),
         ModelFigures(
             name="orca-13b-legal-ft",
@@ -186,6 +203,7 @@ def sample_disclosure() -> Disclosure:
                 lifecycle_training_kwh=12_769.3,
                 lifecycle_inference_kwh=0.0,
             ),
+            cumulative=_cumulative(12_769.3, 0.0, 0.0),
         ),
     ]
 

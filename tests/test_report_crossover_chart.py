@@ -118,12 +118,14 @@ def _x_day(m: ModelFigures, root: ET.Element):
     return x_of
 
 
-def test_sample_models_have_no_cumulative_points_so_no_chart():
+def test_sample_models_chart_only_with_cumulative_points():
     d = sample_disclosure()
     assert d.models
-    for m in d.models:
-        assert m.cumulative == []
-        assert crossover_svg(m, "xo-1") is None
+    for i, m in enumerate(d.models):
+        assert m.cumulative, m.name
+        svg = crossover_svg(m, f"xo-{i}")
+        assert svg is not None and ET.fromstring(svg) is not None
+        assert crossover_svg(m.model_copy(update={"cumulative": []}), "xo-1") is None
 
 
 def test_none_without_drawable_points():

@@ -25,7 +25,7 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from pipeline.report import charts
+from pipeline.report import charts, crossover_chart
 from pipeline.report.formatting import (
     fmt,
     fmt_change,
@@ -177,6 +177,10 @@ def render_html(d: Disclosure) -> str:
         "serving_models": serving,
         "daily_chart": Markup(charts.daily_phase_energy_svg(d)) if d.daily else None,
         "share_chart": Markup(charts.phase_share_svg(d)) if d.phases else None,
+        "crossover_charts": [
+            Markup(svg) if (svg := crossover_chart.crossover_svg(m, f"xo-{i}")) else None
+            for i, m in enumerate(d.models, 1)
+        ],
         "uncertainty_rows": uncertainty_rows(d, phases),
         "uncertainty_metrics": UNCERTAINTY_METRICS,
     }
