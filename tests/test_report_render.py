@@ -345,19 +345,24 @@ def test_fmt_pct_and_scaled_units():
 # ----------------------------------------------------------------------------- outputs
 
 
-def test_writes_three_files_and_nothing_else(rendered):
+def test_writes_three_files_and_the_tables_and_nothing_else(rendered):
     paths = rendered["paths"]
     assert {k: p.name for k, p in paths.items()} == {
         "json": "disclosure.json",
         "html": "report.html",
         "pdf": "report.pdf",
+        "tables": "tables",
     }
     assert sorted(p.name for p in rendered["out"].iterdir()) == [
         "disclosure.json",
         "report.html",
         "report.pdf",
+        "tables",
     ]
     assert paths["pdf"].read_bytes().startswith(b"%PDF-")
+    csvs = sorted(p.name for p in paths["tables"].iterdir())
+    assert "index.csv" in csvs and "models_training.csv" in csvs and len(csvs) > 20
+    assert not [n for n in csvs if not n.endswith(".csv")]  # no temp files left
 
 
 def test_json_round_trips(rendered, sample):
@@ -444,7 +449,11 @@ def test_normal_render_fetches_only_inside_templates(rendered):
 
 def test_write_is_atomic_and_keeps_old_files_on_failure(tmp_path, sample, monkeypatch):
     paths = write_report(sample, tmp_path)
-    before = {k: p.read_bytes() for k, p in paths.items()}
+
+    def snapshot() -> dict[str, bytes]:
+        return {str(p.relative_to(tmp_path)): p.read_bytes() for p in tmp_path.rglob("*.*")}
+
+    before = snapshot()
 
     def boom(*args, **kwargs):
         raise RuntimeError("renderer crashed")
@@ -453,8 +462,7 @@ def test_write_is_atomic_and_keeps_old_files_on_failure(tmp_path, sample, monkey
     changed = _with(sample, title="Changed title")
     with pytest.raises(RuntimeError):
         write_report(changed, tmp_path)
-    assert {k: p.read_bytes() for k, p in paths.items()} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths.values())
+    assert snapshot() == before  # report files and tables, no temp files
 
 
 # ----------------------------------------------------------------------------- empty sections

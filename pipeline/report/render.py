@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -25,6 +23,7 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from pipeline.atomic import write_atomic
 from pipeline.report import charts, crossover_chart
 from pipeline.report.formatting import (
     fmt,
@@ -37,6 +36,12 @@ from pipeline.report.formatting import (
     fmt_pct,
 )
 from pipeline.report.model import Disclosure, Quantiles
+from pipeline.report.tables import (
+    UNCERTAINTY_METRICS,
+    render_tables,
+    serving_models,
+    uncertainty_groups,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +50,7 @@ TEMPLATE_NAME = "report.html.j2"
 STYLESHEET_NAME = "report.css"
 
 OUTPUT_NAMES = {"json": "disclosure.json", "html": "report.html", "pdf": "report.pdf"}
+TABLES_DIR_NAME = "tables"
 
 
 class FetchRefused(ValueError):
@@ -133,21 +139,8 @@ def _stylesheet() -> Markup:
     return Markup(css)
 
 
-UNCERTAINTY_METRICS = ("energy_kwh", "co2e_kg_location", "co2e_kg_market")
-
-
-def uncertainty_rows(d: Disclosure, phases: list[str]) -> list[tuple[str, dict[str, Quantiles]]]:
-    """The Monte Carlo quantiles as printed: one row per figure (total, each phase, each model's
-    training and inference), one column per metric in UNCERTAINTY_METRICS."""
-    if d.uncertainty is None:
-        return []
-    by_group: dict[str, dict[str, Quantiles]] = {}
-    for q in d.uncertainty.quantiles:
-        if q.metric in UNCERTAINTY_METRICS:
-            by_group.setdefault(q.group, {})[q.metric] = q
-    order = ["total", *(f"phase:{p}" for p in phases)]
-    order += sorted(g for g in by_group if g.startswith("model:"))
-    order += sorted(g for g in by_group if g not in order)
+def uncertainty_rows(d: Disclosure) -> list[tuple[str, dict[str, Quantiles]]]:
+    """The uncertainty table as printed: `tables.uncertainty_groups` with readable labels."""
 
     def label(group: str) -> str:
         kind, _, rest = group.partition(":")
@@ -158,7 +151,7 @@ def uncertainty_rows(d: Disclosure, phases: list[str]) -> list[tuple[str, dict[s
             return f"{name}, {part}"
         return "Total" if group == "total" else group
 
-    return [(label(g), by_group[g]) for g in order if g in by_group]
+    return [(label(g), qs) for g, qs in uncertainty_groups(d)]
 
 
 def render_html(d: Disclosure) -> str:
@@ -168,20 +161,19 @@ def render_html(d: Disclosure) -> str:
         phase: Markup(charts.phase_swatch_svg(phase, phases, f"{i}"))
         for i, phase in enumerate(phases)
     }
-    serving = [m for m in d.models if m.inference.requests > 0 or m.inference.energy_kwh > 0]
     context = {
         "d": d,
         "css": _stylesheet(),
         "phase_order": phases,
         "swatches": swatches,
-        "serving_models": serving,
+        "serving_models": serving_models(d),
         "daily_chart": Markup(charts.daily_phase_energy_svg(d)) if d.daily else None,
         "share_chart": Markup(charts.phase_share_svg(d)) if d.phases else None,
         "crossover_charts": [
             Markup(svg) if (svg := crossover_chart.crossover_svg(m, f"xo-{i}")) else None
             for i, m in enumerate(d.models, 1)
         ],
-        "uncertainty_rows": uncertainty_rows(d, phases),
+        "uncertainty_rows": uncertainty_rows(d),
         "uncertainty_metrics": UNCERTAINTY_METRICS,
     }
     return _environment().get_template(TEMPLATE_NAME).render(**context)
@@ -196,38 +188,29 @@ def render_pdf(html: str, url_fetcher: URLFetcher | None = None) -> bytes:
     return pdf
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_report(
     d: Disclosure, out_dir: Path, url_fetcher: URLFetcher | None = None
 ) -> dict[str, Path]:
-    """Write `disclosure.json`, `report.html` and `report.pdf` into `out_dir`.
+    """Write `disclosure.json`, `report.html`, `report.pdf` and `tables/*.csv` into `out_dir`.
 
-    All three are rendered in memory first, so a rendering error leaves the folder as it was;
-    each file is then replaced atomically. Returns {"json": path, "html": path, "pdf": path}.
+    Everything is rendered in memory first, so a rendering error leaves the folder as it was;
+    each file is then replaced atomically. Returns {"json", "html", "pdf", "tables": path}.
     """
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     payload = {
         "json": (d.model_dump_json(indent=2) + "\n").encode("utf-8"),
         "html": (html := render_html(d)).encode("utf-8"),
         "pdf": render_pdf(html, url_fetcher),
     }
+    csv_files = render_tables(d)
+    tables_dir = out_dir / TABLES_DIR_NAME
+    tables_dir.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
+    for name, data in csv_files.items():
+        write_atomic(tables_dir / name, data)
     for key, data in payload.items():
         path = out_dir / OUTPUT_NAMES[key]
-        _write_atomic(path, data)
+        write_atomic(path, data)
         paths[key] = path
+    paths["tables"] = tables_dir
     return paths

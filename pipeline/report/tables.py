@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from pipeline.atomic import write_atomic
 from pipeline.report.charts import ordered_phases
 from pipeline.report.model import HEADLINE_METRICS, Disclosure, ModelFigures, Quantiles, Totals
 
@@ -88,8 +89,7 @@ class Table:
 def serving_models(d: Disclosure) -> list[ModelFigures]:
     """Models that served requests or used inference energy, the rows of the serving tables.
 
-    The same rule as `render.render_html`'s `serving_models`; the tests compare the row counts
-    of both, so the two cannot drift apart unnoticed.
+    `render.render_html` uses this function too.
     """
     return [m for m in d.models if m.inference.requests > 0 or m.inference.energy_kwh > 0]
 
@@ -548,16 +548,12 @@ def write_tables(d: Disclosure, folder: Path) -> list[Path]:
     Every file is made in memory first, so an error leaves the folder as it was; each file is
     then replaced atomically. Other files in `folder` are left alone.
     """
-    # Imported here: render.write_report calls this function, so a module-level import of
-    # render would be circular (and would load WeasyPrint just to write CSV files).
-    from pipeline.report.render import _write_atomic
-
     folder = Path(folder)
     files = render_tables(d)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, data in files.items():
         path = folder / name
-        _write_atomic(path, data)
+        write_atomic(path, data)
         paths.append(path)
     return paths
