@@ -1,4 +1,4 @@
-"""The `wattprint` command line: demo, run, report, validate, ui."""
+"""The `wattprint` command line: demo, run, report, deliver, validate, ui."""
 
 from __future__ import annotations
 
@@ -161,6 +161,48 @@ def report(
             raise typer.Exit(1) from e
     for kind, p in paths.items():
         typer.echo(f"{kind}: {p}")
+
+
+@app.command()
+def deliver(
+    config: ConfigOpt = Path("wattprint.yaml"),
+    period: Annotated[str, typer.Option(help="month, YYYY-MM")] = ...,
+    force: Annotated[
+        bool, typer.Option(help="send even to channels that already have this report")
+    ] = False,
+) -> None:
+    """E-mail a month's report and/or copy it to the publish folder (config `delivery`); a
+    channel that already has the report is skipped. Exit 1 if a send fails."""
+    from pipeline.delivery import DeliveryError
+    from pipeline.delivery import deliver as deliver_report
+    from pipeline.reporting import month_bounds
+
+    cfg = _config_or_exit(config)
+    try:
+        month_bounds(period)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from e
+    try:
+        with console.status(f"delivering {period}"):
+            results = deliver_report(cfg, period, force=force)
+    except DeliveryError as e:
+        for r in e.results:
+            typer.echo(_delivery_line(r))
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from e
+    if not results:
+        console.print(
+            f"[red]{config}: no delivery configured: set delivery.publish_dir and/or "
+            "delivery.smtp with delivery.recipients (docs/delivery.md)[/red]"
+        )
+        raise typer.Exit(1)
+    for r in results:
+        typer.echo(_delivery_line(r))
+
+
+def _delivery_line(r) -> str:
+    to = ", ".join(r.recipients) + f" via {r.destination}" if r.recipients else r.destination
+    return f"{r.channel}: {'sent' if r.sent else 'not sent'} to {to}: {r.reason}"
 
 
 @app.command()

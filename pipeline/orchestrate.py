@@ -34,6 +34,7 @@ _CONFIG_BOUND = (
     "pipeline.defs.energy.assets",
     "pipeline.defs.cost.assets",
     "pipeline.defs.report.assets",
+    "pipeline.defs.report.delivery",
 )
 
 

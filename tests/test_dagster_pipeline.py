@@ -39,7 +39,13 @@ def _snapshot(path) -> dict[str, list[tuple]]:
 def test_definitions_load_with_lineage_and_checks(small_fleet):
     defs = load_defs(small_fleet)
     keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
-    assert keys == {"inventory", "landing_files", *DATA_ASSETS, "disclosure_report"}
+    assert keys == {
+        "inventory",
+        "landing_files",
+        *DATA_ASSETS,
+        "disclosure_report",
+        "report_delivery",
+    }
     graph = defs.resolve_asset_graph()
     assert (
         dg.AssetKey("landing_files") in graph.get(dg.AssetKey("gpu_energy_intervals")).parent_keys

@@ -1,4 +1,5 @@
-"""The warehouse resource: the config file and a DuckDB connection on its warehouse."""
+"""The resources: the config file with a DuckDB connection on its warehouse, and the SMTP sender
+of report e-mails."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import duckdb
 
 from pipeline import warehouse
 from pipeline.config import Config, load_config
+from pipeline.delivery import SmtpMailer
 from pipeline.settings import config_path
 
 
@@ -25,8 +27,25 @@ class WattprintResource(dg.ConfigurableResource):
             yield con
 
 
+class SmtpResource(dg.ConfigurableResource):
+    """Sends report e-mails through the server of the config's `delivery.smtp`. The login is read
+    from the environment variables it names when a run sends, so it is in no Dagster config, run
+    record or UI page."""
+
+    config_path: str
+
+    def mailer(self) -> SmtpMailer | None:
+        """The sender, or None when the config sets no SMTP server."""
+        smtp = load_config(self.config_path).delivery.smtp
+        return None if smtp is None else SmtpMailer(smtp)
+
+
 @dg.definitions
 def resources() -> dg.Definitions:
+    path = str(config_path())
     return dg.Definitions(
-        resources={"wattprint": WattprintResource(config_path=str(config_path()))}
+        resources={
+            "wattprint": WattprintResource(config_path=path),
+            "smtp": SmtpResource(config_path=path),
+        }
     )

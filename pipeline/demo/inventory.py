@@ -306,6 +306,7 @@ def config_dict(start: date) -> dict[str, Any]:
         "reporting": {
             "title": "AI energy and carbon disclosure (demo fleet)",
             "organisation": "Example AI Lab",
-            "recipients": ["sustainability@example.com"],
         },
+        # no mail server in the demo: the report is delivered by copying it to a folder
+        "delivery": {"publish_dir": "published"},
     }
