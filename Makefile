@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint clean docs-pages
 
 $(BIN)/wattprint: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,12 @@ demo: $(BIN)/wattprint
 
 test: $(BIN)/wattprint
 	$(BIN)/python -m pytest -q
+
+# PNG renders of the demo report's pages for docs/ (needs poppler's pdftoppm: apt-get install poppler-utils)
+docs-pages: demo
+	rm -f docs/report-pages/page-*.png
+	mkdir -p docs/report-pages
+	pdftoppm -r 64 -png demo-output/reports/2026-10/report.pdf docs/report-pages/page
 
 lint: $(BIN)/wattprint
 	$(BIN)/ruff check pipeline tests

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from pipeline.method.checks import TOLERANCE_WH
 from pipeline.report.formatting import fmt
-from pipeline.report.model import Disclosure
+from pipeline.report.model import HEADLINE_METRICS, Disclosure
 
 try:  # tests/ is on sys.path under pytest's default import mode
     from pdf_figures import unprinted_figures
@@ -72,16 +72,7 @@ def test_phase_totals_add_up_to_the_headline(demo_run):
 def test_pdf_headline_numbers_equal_the_json(demo_run):
     d = demo_run.disclosure
     text = _pdf_text(demo_run.reports / "report.pdf")
-    for key in (
-        "energy_kwh",
-        "it_energy_kwh",
-        "gpu_hours",
-        "co2e_kg_location",
-        "co2e_kg_market",
-        "water_l",
-        "embodied_kg",
-        "cost_usd",
-    ):
+    for key in HEADLINE_METRICS:
         assert fmt(d["totals"][key]) in text, (key, fmt(d["totals"][key]))
     for m in d["models"]:
         assert m["name"] in text
