@@ -454,6 +454,7 @@ def test_write_is_atomic_and_keeps_old_files_on_failure(tmp_path, sample, monkey
         return {str(p.relative_to(tmp_path)): p.read_bytes() for p in tmp_path.rglob("*.*")}
 
     before = snapshot()
+    assert paths["pdf"].name in before and any(k.startswith("tables/") for k in before)
 
     def boom(*args, **kwargs):
         raise RuntimeError("renderer crashed")
