@@ -1,13 +1,13 @@
 """Daily-partitioned cost attribution: billing lines to jobs, reconciled to the bill."""
 
-from datetime import timedelta
-
 import dagster as dg
 import polars as pl
 
+from pipeline.defs import metadata as md
 from pipeline.defs.partitions import daily, window
 from pipeline.defs.resources import WattprintResource
-from pipeline.method.cost import build_cost_attributed, cost_reconciliation, period_cost
+from pipeline.method.cost import build_cost_attributed, cost_reconciliation
+from pipeline.warehouse import frame
 
 _common = {
     "kinds": {"duckdb"},
@@ -26,27 +26,30 @@ def cost_attributed(context: dg.AssetExecutionContext, wattprint: WattprintResou
     """Billing lines (EffectiveCost) per job by GPU-seconds held on the billed host; tagged lines
     as tagged; idle and unattributed cost as their own rows; sums to the bill per currency."""
     start, end = window(context)
+    cfg = wattprint.config()
     with wattprint.connect() as con:
         n = build_cost_attributed(con, start, end)
         result = cost_reconciliation(con, start, end)
-        by_basis = period_cost(con, start.date(), end.date() - timedelta(days=1))
-    unattributed = (
-        by_basis.filter(pl.col("basis") == "unattributed")
-        .group_by("billing_currency")
+        by_basis = frame(
+            con, "select_cost_attributed_window_by_basis", {"start": start, "end": end}
+        )
+        files = md.input_files(con, "cost_attributed", start, end, cfg.warehouse_path)
+    # per currency: amounts in different currencies are never added
+    currencies = (
+        by_basis.group_by("billing_currency")
         .agg(pl.col("effective_cost").sum())
         .sort("billing_currency", nulls_last=True)
     )
+    unattributed = by_basis.filter(pl.col("basis") == "unattributed")
+    unattributed_cost = md.per_currency(unattributed, "billing_currency", "effective_cost")
     yield dg.MaterializeResult(
         metadata={
             "dagster/row_count": n,
             "billing_lines": result.lines,
-            # per currency: amounts in different currencies are never added
-            "unattributed_effective_cost": dg.MetadataValue.json(
-                {
-                    c if c is not None else "": v
-                    for c, v in unattributed.select("billing_currency", "effective_cost").rows()
-                }
-            ),
+            "effective_cost": md.per_currency(currencies, "billing_currency", "effective_cost"),
+            "unattributed_effective_cost": unattributed_cost,
+            "preview": md.md_table(by_basis),
+            **files,
         }
     )
     yield dg.AssetCheckResult(
@@ -59,5 +62,9 @@ def cost_attributed(context: dg.AssetExecutionContext, wattprint: WattprintResou
             "worst_abs_diff_effective_cost": result.worst_abs_diff_effective_cost,
             "worst_abs_diff_billed_cost": result.worst_abs_diff_billed_cost,
             "tolerance": result.tolerance,
+            "unattributed_effective_cost": unattributed_cost,
+            "unattributed_billing_lines": int(unattributed["billing_lines"].sum())
+            if unattributed.height
+            else 0,
         },
     )

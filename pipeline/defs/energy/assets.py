@@ -1,7 +1,9 @@
 """Daily-partitioned method assets: energy pieces, allocations, attribution, footprint, summary."""
 
 import dagster as dg
+import polars as pl
 
+from pipeline.defs import metadata as md
 from pipeline.defs.partitions import daily, window
 from pipeline.defs.resources import WattprintResource
 from pipeline.method import checks
@@ -12,7 +14,24 @@ from pipeline.method.energy import (
     build_gpu_energy_attributed,
     build_gpu_energy_intervals,
 )
-from pipeline.warehouse import one
+from pipeline.warehouse import frame, one
+
+_CARBON = ("co2e_kg_location", "co2e_kg_market")
+_ENERGY = ("gpu_energy_kwh", "it_energy_kwh", "facility_energy_kwh", "water_l")
+
+
+def _carbon(sums: dict[str, float]) -> dict[str, float]:
+    """Carbon totals of a window. The market figure is before annual instruments, which the
+    report applies per period, so it is keyed apart from the report's `co2e_kg_market`."""
+    return {
+        "co2e_kg_location": sums["co2e_kg_location"],
+        "co2e_kg_market_before_annual": sums["co2e_kg_market"],
+    }
+
+
+def _w(start, end) -> dict:
+    return {"start": start, "end": end}
+
 
 _common = {
     "kinds": {"duckdb"},
@@ -28,9 +47,23 @@ def gpu_energy_intervals(
 ) -> dg.MaterializeResult:
     """GPU power samples integrated into energy pieces (Wh), cut at hours; gaps estimated."""
     start, end = window(context)
+    cfg = wattprint.config()
     with wattprint.connect() as con:
-        n = build_gpu_energy_intervals(con, wattprint.config(), start, end)
-    return dg.MaterializeResult(metadata={"dagster/row_count": n})
+        n = build_gpu_energy_intervals(con, cfg, start, end)
+        by_day = frame(con, "select_gpu_energy_intervals_window_by_day", _w(start, end))
+        files = md.input_files(con, "gpu_energy_intervals", start, end, cfg.warehouse_path)
+    gpu_kwh = md.totals(by_day, ["energy_kwh"])["energy_kwh"]
+    estimated = md.totals(by_day.filter(pl.col("source") == "estimated"), ["energy_kwh"])
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": n,
+            "gpu_energy_kwh": gpu_kwh,
+            "estimated_energy_kwh": estimated["energy_kwh"],
+            "measured_share": md.share(gpu_kwh - estimated["energy_kwh"], gpu_kwh),
+            "preview": md.md_table(by_day),
+            **files,
+        }
+    )
 
 
 @dg.asset(deps=["landing_files", "inventory"], **_common)
@@ -39,9 +72,21 @@ def job_allocations(
 ) -> dg.MaterializeResult:
     """Slurm jobs per host and day with phase, model and team from tags or the config's rules."""
     start, end = window(context)
+    cfg = wattprint.config()
     with wattprint.connect() as con:
-        n = build_job_allocations(con, wattprint.config(), start, end)
-    return dg.MaterializeResult(metadata={"dagster/row_count": n})
+        n = build_job_allocations(con, cfg, start, end)
+        by_day = frame(con, "select_job_allocations_window_by_day", _w(start, end))
+        files = md.input_files(con, "job_allocations", start, end, cfg.warehouse_path)
+    unclassified = by_day.filter(pl.col("phase") == "unclassified")
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": n,
+            "gpu_hours": md.totals(by_day, ["gpu_hours"])["gpu_hours"],
+            "unclassified_job_days": int(unclassified["jobs"].sum()) if unclassified.height else 0,
+            "preview": md.md_table(by_day),
+            **files,
+        }
+    )
 
 
 @dg.asset(
@@ -54,10 +99,29 @@ def job_allocations(
 def gpu_energy_attributed(context: dg.AssetExecutionContext, wattprint: WattprintResource):
     """GPU energy per hour × GPU × job, the unallocated rest as idle; conserves GPU energy."""
     start, end = window(context)
+    cfg = wattprint.config()
     with wattprint.connect() as con:
         n = build_gpu_energy_attributed(con, start, end)
         result = checks.energy_conservation(con, start, end)
-    yield dg.MaterializeResult(metadata={"dagster/row_count": n})
+        by_day = frame(con, "select_gpu_energy_attributed_window_by_day", _w(start, end))
+        files = md.input_files(con, "gpu_energy_attributed", start, end, cfg.warehouse_path)
+
+    def kwh(kind: str) -> float:
+        return md.totals(by_day.filter(pl.col("kind") == kind), ["energy_kwh"])["energy_kwh"]
+
+    energy = md.totals(by_day, ["energy_kwh", "measured_kwh"])
+    yield dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": n,
+            "gpu_energy_kwh": energy["energy_kwh"],
+            "job_energy_kwh": kwh("job"),
+            "idle_energy_kwh": kwh("idle"),
+            "scheduler_estimated_kwh": kwh("scheduler_estimated"),
+            "measured_share": md.share(energy["measured_kwh"], energy["energy_kwh"]),
+            "preview": md.md_table(by_day),
+            **files,
+        }
+    )
     yield dg.AssetCheckResult(
         check_name="energy_conserved",
         passed=result.passed,
@@ -65,6 +129,9 @@ def gpu_energy_attributed(context: dg.AssetExecutionContext, wattprint: Wattprin
             "gpu_hours_checked": result.checked,
             "worst_abs_diff_wh": result.worst_abs_diff_wh,
             "failing_gpu_hours": result.failing,
+            "tolerance_wh": checks.TOLERANCE_WH,
+            "gpu_energy_kwh": energy["energy_kwh"],
+            "scheduler_estimated_kwh": kwh("scheduler_estimated"),
         },
     )
 
@@ -75,9 +142,23 @@ def footprint_hourly(
 ) -> dg.MaterializeResult:
     """Facility energy (PUE), carbon (location, market), water and embodied per hour × job."""
     start, end = window(context)
+    cfg = wattprint.config()
     with wattprint.connect() as con:
         n = build_footprint_hourly(con, start, end)
-    return dg.MaterializeResult(metadata={"dagster/row_count": n})
+        by_day = frame(con, "select_footprint_hourly_window_by_day", _w(start, end))
+        files = md.input_files(con, "footprint_hourly", start, end, cfg.warehouse_path)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": n,
+            **md.totals(by_day, _ENERGY),
+            **_carbon(md.totals(by_day, _CARBON)),
+            "grid_fallback_site_hours": int(by_day["grid_fallback_hours"].sum())
+            if by_day.height
+            else 0,
+            "preview": md.md_table(by_day),
+            **files,
+        }
+    )
 
 
 @dg.asset(
@@ -92,24 +173,49 @@ def footprint_hourly(
 def daily_summary(context: dg.AssetExecutionContext, wattprint: WattprintResource):
     """Daily footprint by site, phase, model and team (idle as its own phase)."""
     start, end = window(context)
-    thresholds = wattprint.config().checks
+    cfg = wattprint.config()
+    thresholds = cfg.checks
     with wattprint.connect() as con:
         n = build_daily_summary(con, start, end)
-        kwh, measured, hourly, negative = one(
-            con, "select_window_quality", {"start": start, "end": end}
-        )
-    yield dg.MaterializeResult(metadata={"dagster/row_count": n, "facility_energy_kwh": float(kwh)})
+        kwh, measured, hourly, negative = one(con, "select_window_quality", _w(start, end))
+        (fallback_hours,) = one(con, "select_grid_fallback_hours", _w(start, end))
+        by_phase = frame(con, "select_daily_summary_window_by_phase", _w(start, end))
+        files = md.input_files(con, "daily_summary", start, end, cfg.warehouse_path)
+    sums = md.totals(
+        by_phase,
+        ["gpu_energy_kwh", "scheduler_estimated_kwh", "fallback_facility_kwh", *_CARBON],
+    )
+    scheduler_share = md.share(sums["scheduler_estimated_kwh"], sums["gpu_energy_kwh"], 0.0)
+    quarantined = files["input_rows_quarantined"]
+    yield dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": n,
+            "facility_energy_kwh": float(kwh),
+            "gpu_energy_kwh": sums["gpu_energy_kwh"],
+            **_carbon(sums),
+            "measured_share": float(measured),
+            "preview": md.md_table(by_phase),
+            **files,
+        }
+    )
     yield dg.AssetCheckResult(
         check_name="no_negative_quantities",
         passed=negative == 0,
-        metadata={"negative_rows": int(negative)},
+        metadata={"negative_rows": int(negative), "daily_rows": n},
     )
     # coverage only warns: estimated figures are still a disclosure, flagged as such
     yield dg.AssetCheckResult(
         check_name="measured_coverage",
         passed=measured >= thresholds.min_measured_share,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"measured_share": float(measured), "threshold": thresholds.min_measured_share},
+        metadata={
+            "measured_share": float(measured),
+            "threshold": thresholds.min_measured_share,
+            "scheduler_estimated_share": scheduler_share,
+            "scheduler_estimated_kwh": sums["scheduler_estimated_kwh"],
+            "quarantined_rows": quarantined,
+            "input_files": files["input_files"],
+        },
     )
     yield dg.AssetCheckResult(
         check_name="grid_coverage",
@@ -118,5 +224,7 @@ def daily_summary(context: dg.AssetExecutionContext, wattprint: WattprintResourc
         metadata={
             "grid_hourly_share": float(hourly),
             "threshold": thresholds.min_grid_hourly_share,
+            "grid_fallback_site_hours": int(fallback_hours),
+            "fallback_facility_kwh": sums["fallback_facility_kwh"],
         },
     )
