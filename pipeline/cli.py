@@ -84,7 +84,8 @@ def _run(config: Path, start: date | None, end: date | None) -> None:
             progress.update(steps, description=name)
             progress.advance(steps)
 
-        results = run_pipeline(config, start, end, instance=_instance(), on_step=step)
+        with _instance(cfg) as instance:
+            results = run_pipeline(config, start, end, instance=instance, on_step=step)
         progress.update(steps, completed=progress.tasks[steps].total, description="done")
     if not all(r.success for r in results):
         console.print("[red]a run failed; see the log above[/red]")
@@ -93,14 +94,43 @@ def _run(config: Path, start: date | None, end: date | None) -> None:
         typer.echo(f"report: {p}")
 
 
-def _instance():
+# Written once into a config's .dagster_home (never over an existing file). Storage stays
+# Dagster's default (SQLite under this folder). The run queue lets one run at a time write the
+# warehouse (the schedule's and sensors' runs carry the tag). Telemetry is off: wattprint runs on
+# sites that may have no way out to the internet, and sends nothing anywhere unless configured to.
+DAGSTER_YAML = """\
+# The Dagster instance of this wattprint config: runs, materialisations, check results,
+# schedule and sensor state, in SQLite under this folder (Dagster's default storage).
+# Written by wattprint when the folder was created; edit freely, it is not overwritten.
+run_queue:
+  tag_concurrency_limits:
+    # runs launched by the schedule and sensors: one at a time writes the DuckDB warehouse
+    - key: wattprint/warehouse
+      limit: 1
+telemetry:
+  enabled: false
+"""
+
+
+def dagster_home(cfg) -> Path:
+    """Where Dagster keeps its instance for this config: $DAGSTER_HOME when set, else
+    `.dagster_home` beside the config file, so `wattprint run` and `wattprint ui` share one
+    history (CLI runs and backfills show in the UI) and nothing is written elsewhere."""
+    env = os.environ.get("DAGSTER_HOME")
+    if env:
+        return Path(env)
+    home = cfg.base_dir / ".dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    yaml_path = home / "dagster.yaml"
+    if not yaml_path.exists():
+        yaml_path.write_text(DAGSTER_YAML)
+    return home
+
+
+def _instance(cfg):
     import dagster as dg
 
-    return (
-        dg.DagsterInstance.get()
-        if os.environ.get("DAGSTER_HOME")
-        else dg.DagsterInstance.ephemeral()
-    )
+    return dg.DagsterInstance.from_config(str(dagster_home(cfg)))
 
 
 @app.command()
@@ -248,10 +278,11 @@ def ui(
     port: int = 3000,
     host: str = "127.0.0.1",
 ) -> None:
-    """Start the Dagster UI on this config (instance kept in .dagster_home beside the config)."""
+    """Start the Dagster UI (webserver and daemon, so schedules and sensors run) on this config.
+    Its instance is the one `wattprint run` records into: .dagster_home beside the config, or
+    $DAGSTER_HOME when set."""
     cfg = _config_or_exit(config)
-    home = cfg.base_dir / ".dagster_home"
-    home.mkdir(exist_ok=True)
+    home = dagster_home(cfg)
     env = {**os.environ, "WATTPRINT_CONFIG": str(config.resolve()), "DAGSTER_HOME": str(home)}
     cmd = [
         sys.executable,
