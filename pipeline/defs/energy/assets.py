@@ -17,7 +17,7 @@ from pipeline.method.energy import (
 from pipeline.warehouse import frame, one
 
 _CARBON = ("co2e_kg_location", "co2e_kg_market")
-_ENERGY = ("gpu_energy_kwh", "it_energy_kwh", "facility_energy_kwh", "water_l")
+_FOOTPRINT_TOTALS = ("gpu_energy_kwh", "it_energy_kwh", "facility_energy_kwh", "water_l")
 
 
 def _carbon(sums: dict[str, float]) -> dict[str, float]:
@@ -150,7 +150,7 @@ def footprint_hourly(
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": n,
-            **md.totals(by_day, _ENERGY),
+            **md.totals(by_day, _FOOTPRINT_TOTALS),
             **_carbon(md.totals(by_day, _CARBON)),
             "grid_fallback_site_hours": int(by_day["grid_fallback_hours"].sum())
             if by_day.height
