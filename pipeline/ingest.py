@@ -3,6 +3,10 @@
 An unchanged file (same SHA-256) is skipped; a changed one replaces its rows; each file is one
 transaction. A file no reader recognises is kept in the manifest as `unreadable` with one
 quarantine row (line 0) saying why, so nothing that landed goes unaccounted for.
+
+Each file ingested (or replaced) reports the UTC days its rows can change (`days_touched`): those
+of its new rows and, for a changed file, those of the rows it replaced, read before they are
+deleted (`sql/select_days_touched_<raw table>.sql`). The late-data sensor recomputes those days.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -18,7 +22,7 @@ import polars as pl
 
 from pipeline.config import Config
 from pipeline.readers import UnreadableFileError, read_file
-from pipeline.warehouse import insert_frame, run, transaction
+from pipeline.warehouse import insert_frame, run, sql, transaction
 
 RAW_TABLES = (
     "raw_gpu_samples",
@@ -49,6 +53,7 @@ class FileOutcome:
     rows_accepted: int = 0
     rows_quarantined: int = 0
     message: str = ""
+    days_touched: list[date] = field(default_factory=list)  # UTC days whose results may change
 
 
 @dataclass
@@ -65,6 +70,11 @@ class IngestSummary:
     @property
     def rows_quarantined(self) -> int:
         return sum(f.rows_quarantined for f in self.files)
+
+    @property
+    def days_touched(self) -> list[date]:
+        """Every UTC day some ingested or replaced file can change, in order."""
+        return sorted({d for f in self.files for d in f.days_touched})
 
 
 def landing_files(landing: Path) -> list[Path]:
@@ -91,6 +101,21 @@ def _known_sha(con: duckdb.DuckDBPyConnection, rel: str) -> str | None:
     return rows[0][0] if rows else None
 
 
+def days_touched(
+    con: duckdb.DuckDBPyConnection, rel: str, tables: tuple[str, ...], until: date
+) -> set[date]:
+    """The UTC days the rows of landing file `rel` in these raw tables can change; a row with no
+    end (a running job or pod) counts up to `until`."""
+    days: set[date] = set()
+    for table in tables:
+        name = f"select_days_touched_{table}"
+        params: dict[str, object] = {"source_path": rel}
+        if "$until" in sql(name):
+            params["until"] = until
+        days.update(row[0] for row in run(con, name, params).fetchall())
+    return days
+
+
 def _replace_file_rows(
     con: duckdb.DuckDBPyConnection,
     rel: str,
@@ -109,12 +134,22 @@ def _replace_file_rows(
 
 
 def ingest_file(
-    con: duckdb.DuckDBPyConnection, cfg: Config, path: Path, force: bool = False
+    con: duckdb.DuckDBPyConnection,
+    cfg: Config,
+    path: Path,
+    force: bool = False,
+    until: date | None = None,
 ) -> FileOutcome:
+    """Read one landing file into its raw table (replacing its earlier rows); `until` (default
+    today, UTC) bounds the days touched by rows with no end."""
     rel = path.relative_to(cfg.landing_dir).as_posix()
     sha = sha256_of(path)
-    if not force and _known_sha(con, rel) == sha:
+    known = _known_sha(con, rel)
+    if not force and known == sha:
         return FileOutcome(rel, "", "unchanged")
+    until = until or datetime.now(UTC).date()
+    # the days the rows about to be replaced fed, read before they are deleted
+    old_days = days_touched(con, rel, RAW_TABLES, until) if known is not None else set()
     manifest = {
         "source_path": rel,
         "sha256": sha,
@@ -143,7 +178,9 @@ def ingest_file(
             "max_ts_utc": None,
         }
         _replace_file_rows(con, rel, manifest, None, None, q)
-        return FileOutcome(rel, "unreadable", "unreadable", message=str(e))
+        return FileOutcome(
+            rel, "unreadable", "unreadable", message=str(e), days_touched=sorted(old_days)
+        )
     ts = result.frame.get_column(TIME_COLUMNS[result.table]) if result.frame.height else None
     manifest |= {
         "format": result.format,
@@ -155,6 +192,7 @@ def ingest_file(
         "max_ts_utc": ts.max() if ts is not None else None,
     }
     _replace_file_rows(con, rel, manifest, result.frame, result.table, result.quarantine_frame())
+    new_days = days_touched(con, rel, (result.table,), until)
     first = f"; first problem {result.problems[0]}" if result.problems else ""
     return FileOutcome(
         rel,
@@ -164,6 +202,7 @@ def ingest_file(
         result.rows_accepted,
         result.rows_quarantined,
         message=first,
+        days_touched=sorted(old_days | new_days),
     )
 
 

@@ -35,6 +35,7 @@ _CONFIG_BOUND = (
     "pipeline.defs.cost.assets",
     "pipeline.defs.report.assets",
     "pipeline.defs.report.delivery",
+    "pipeline.defs.automation",
 )
 
 

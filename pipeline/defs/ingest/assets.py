@@ -52,6 +52,9 @@ def landing_files(
             "files_unreadable": summary.count("unreadable"),
             "rows_accepted": summary.rows_accepted,
             "rows_quarantined": summary.rows_quarantined,
+            # the UTC days the ingested or replaced files can change (old rows and new): what
+            # the late-data sensor recomputes (pipeline/defs/automation.py)
+            "days_touched": dg.MetadataValue.json([d.isoformat() for d in summary.days_touched]),
             "changed_files": dg.MetadataValue.md(
                 "| file | format | status | accepted | quarantined |\n|---|---|---|---|---|\n"
                 + table
