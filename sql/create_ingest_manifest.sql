@@ -10,5 +10,7 @@ CREATE TABLE IF NOT EXISTS ingest_manifest (
     rows_quarantined  BIGINT NOT NULL,
     min_ts_utc        TIMESTAMP,
     max_ts_utc        TIMESTAMP,
-    ingested_at       TIMESTAMP NOT NULL
+    ingested_at       TIMESTAMP NOT NULL,
+    -- the file's modification time when read: same size and mtime = unchanged, not re-hashed
+    mtime_ns          BIGINT
 );

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipeline.defs.metadata import md_escape
 from pipeline.defs.resources import WattprintResource
 from pipeline.ingest import ingest_landing
 from pipeline.inventory import load_inventory
@@ -40,7 +41,8 @@ def landing_files(
             ),
         )
     table = "\n".join(
-        f"| {f.path} | {f.format} | {f.status} | {f.rows_accepted} | {f.rows_quarantined} |"
+        f"| {md_escape(f.path)} | {f.format} | {f.status} | {f.rows_accepted} | "
+        f"{f.rows_quarantined} |"
         for f in summary.files
         if f.status != "unchanged"
     )

@@ -1,0 +1,76 @@
+"""Incremental ingest: a nightly run reads only new or changed landing files.
+
+A file with the size and modification time the manifest recorded is not read at all (not even
+hashed); a touched file with the same content is hashed, found unchanged and remembered with its
+new time; a changed file is read again and replaces its rows.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pytest
+
+from pipeline import ingest, warehouse
+from pipeline.config import load_config
+from pipeline.demo.fleet import generate_fleet
+
+
+@pytest.fixture()
+def fleet(tmp_path):
+    cfg = load_config(generate_fleet(tmp_path / "fleet", days=1, start=date(2026, 10, 1)))
+    with warehouse.connect(cfg.warehouse_path) as con:
+        first = ingest.ingest_landing(con, cfg)
+    assert first.count("ingested") == len(first.files) > 10
+    return cfg
+
+
+def _counting_hash(monkeypatch) -> list:
+    hashed: list = []
+    real = ingest.sha256_of
+
+    def spy(path):
+        hashed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(ingest, "sha256_of", spy)
+    return hashed
+
+
+def test_unchanged_files_are_not_read_again(fleet, monkeypatch):
+    hashed = _counting_hash(monkeypatch)
+    reads: list = []
+    real_read = ingest.read_file
+    monkeypatch.setattr(ingest, "read_file", lambda p, c: reads.append(p) or real_read(p, c))
+    with warehouse.connect(fleet.warehouse_path) as con:
+        again = ingest.ingest_landing(con, fleet)
+    assert again.count("unchanged") == len(again.files)
+    assert hashed == [] and reads == []
+
+
+def test_touched_but_same_content_is_hashed_once_then_skipped(fleet, monkeypatch):
+    path = ingest.landing_files(fleet.landing_dir)[0]
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    hashed = _counting_hash(monkeypatch)
+    with warehouse.connect(fleet.warehouse_path) as con:
+        first = ingest.ingest_landing(con, fleet)
+        second = ingest.ingest_landing(con, fleet)
+    assert hashed == [path]  # once, in the first pass; the new mtime is remembered
+    assert first.count("unchanged") == second.count("unchanged") == len(first.files)
+
+
+def test_changed_file_is_read_and_replaces_its_rows(fleet):
+    path = next(p for p in ingest.landing_files(fleet.landing_dir) if p.suffix == ".csv")
+    rel = path.relative_to(fleet.landing_dir).as_posix()
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]))  # drop the last row: smaller, newer
+    with warehouse.connect(fleet.warehouse_path) as con:
+        out = ingest.ingest_landing(con, fleet)
+        (rows,) = con.execute(
+            "SELECT rows_read FROM ingest_manifest WHERE source_path = ?", [rel]
+        ).fetchone()
+    changed = [f for f in out.files if f.status == "ingested"]
+    assert [f.path for f in changed] == [rel]
+    assert rows == changed[0].rows_read
