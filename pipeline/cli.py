@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -152,18 +152,32 @@ def demo(
     typer.echo(f"config: {config}")
 
 
+RELATIVE_DAYS = {"today": 0, "yesterday": 1}
+
+
+def _day(text: str) -> date:
+    """YYYY-MM-DD, or 'today' / 'yesterday' in UTC (cron: `--start yesterday --end yesterday`)."""
+    if text in RELATIVE_DAYS:
+        return datetime.now(UTC).date() - timedelta(days=RELATIVE_DAYS[text])
+    return date.fromisoformat(text)
+
+
 @app.command()
 def run(
     config: ConfigOpt = Path("wattprint.yaml"),
-    start: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
-    end: Annotated[str | None, typer.Option(help="last day (included), YYYY-MM-DD")] = None,
+    start: Annotated[
+        str | None, typer.Option(help="first day: YYYY-MM-DD, 'yesterday' or 'today' (UTC)")
+    ] = None,
+    end: Annotated[str | None, typer.Option(help="last day (included), like --start")] = None,
 ) -> None:
     """Ingest new files, compute the days [start, end] and write the months' reports."""
     try:
-        s = date.fromisoformat(start) if start else None
-        e = date.fromisoformat(end) if end else None
+        s = _day(start) if start else None
+        e = _day(end) if end else None
     except ValueError as err:
-        raise typer.BadParameter(f"dates must be YYYY-MM-DD: {err}") from err
+        raise typer.BadParameter(
+            f"dates must be YYYY-MM-DD, 'yesterday' or 'today': {err}"
+        ) from err
     if s and e and e < s:
         raise typer.BadParameter(f"--end {e} is before --start {s}")
     _run(config, s, e)

@@ -150,3 +150,22 @@ def test_run_then_report_command(fleet, tmp_path):
     result = runner.invoke(app, ["report", "--config", str(fleet), "--period", "2026-08"])
     assert result.exit_code == 1
     assert "no computed data" in result.output
+
+
+def test_run_days_in_words_are_utc_days():
+    from datetime import UTC, datetime, timedelta
+
+    from pipeline.cli import _day
+
+    today = datetime.now(UTC).date()
+    assert _day("today") == today
+    assert _day("yesterday") == today - timedelta(days=1)
+    assert _day("2026-10-01") == date(2026, 10, 1)
+    with pytest.raises(ValueError):
+        _day("tomorrow")
+
+
+def test_run_rejects_a_bad_day_in_words(fleet):
+    result = runner.invoke(app, ["run", "--config", str(fleet), "--start", "last week"])
+    assert result.exit_code == 2
+    assert "'yesterday' or 'today'" in result.output
