@@ -87,7 +87,7 @@ def _snapshot(path: Path) -> dict[str, list[tuple]]:
     """Every table's rows in a total order (through the warehouse lock, read-only)."""
     with warehouse.connect(path, read_only=True, lock_timeout_s=30) as con:
         tables = [r[0] for r in con.sql("select table_name from duckdb_tables()").fetchall()]
-        return {t: con.sql(f'select * from "{t}" order by all').fetchall() for t in sorted(tables)}
+        return {t: con.table(t).order("all").fetchall() for t in sorted(tables)}
 
 
 def _data_job(config: Path) -> dg.JobDefinition:

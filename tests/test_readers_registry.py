@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from pipeline import warehouse
 from pipeline.readers import (
     FORMATS,
     ReadContext,
@@ -142,7 +143,7 @@ def test_frame_matches_the_raw_table_ddl_and_loads(tmp_path: Path, fmt: str) -> 
     table = TABLE_OF[fmt]
     con = duckdb.connect()
     con.execute((REPO / "sql" / f"create_{table}.sql").read_text())
-    ddl = con.execute(f"DESCRIBE {table}").fetchall()
+    ddl = warehouse.run(con, "select_table_columns", {"table": table}).fetchall()
     frame = read_file(_write(tmp_path, "in.txt", SAMPLES[fmt])).frame
     assert frame.columns == [row[0] for row in ddl]
     assert dict(frame.schema) == {row[0]: DUCKDB_TO_POLARS[row[1]] for row in ddl}

@@ -24,7 +24,7 @@ from pipeline.report import tables as tables_mod
 from pipeline.report.charts import ordered_phases, phase_label
 from pipeline.report.formatting import fmt, fmt_change, fmt_date, fmt_datetime, fmt_pct
 from pipeline.report.model import HEADLINE_METRICS, Disclosure
-from pipeline.report.render import render_html, render_pdf
+from pipeline.report.render import render_html, render_pdf, uncertainty_label
 from pipeline.report.tables import (
     INDEX_NAME,
     STEMS,
@@ -718,19 +718,10 @@ def test_phase_and_uncertainty_rows_follow_the_printed_order(files, html_tables)
     printed = [r[0][1].strip(" |") for r in _html_table(html_tables, "phases")["body"]]
     assert printed == [phase_label(r["phase"]) for r in rows]
 
-    def label(group: str) -> str:
-        kind, _, rest = group.partition(":")
-        if kind == "phase":
-            return f"Phase: {phase_label(rest)}"
-        if kind == "model":
-            name, _, part = rest.rpartition(":")
-            return f"{name}, {part}"
-        return "Total" if group == "total" else group
-
     _, rows = _read_csv(files["uncertainty.csv"])
     printed = [r[0][1].strip(" |") for r in _html_table(html_tables, "uncertainty")["body"]]
     groups = [r["group"][1:] if r["group"].startswith("'") else r["group"] for r in rows]
-    assert printed == [label(g) for g in groups]
+    assert printed == [uncertainty_label(g) for g in groups]
     assert groups[:3] == ["total", "phase:training", "phase:inference"]
 
 

@@ -139,19 +139,21 @@ def _stylesheet() -> Markup:
     return Markup(css)
 
 
+def uncertainty_label(group: str) -> str:
+    """How the report names an uncertainty group: 'phase:fine_tuning' -> 'Phase: Fine-tuning',
+    'model:atlas:training' -> 'atlas, training', 'total' -> 'Total'."""
+    kind, _, rest = group.partition(":")
+    if kind == "phase":
+        return f"Phase: {charts.phase_label(rest)}"
+    if kind == "model":
+        name, _, part = rest.rpartition(":")
+        return f"{name}, {part}"
+    return "Total" if group == "total" else group
+
+
 def uncertainty_rows(d: Disclosure) -> list[tuple[str, dict[str, Quantiles]]]:
     """The uncertainty table as printed: `tables.uncertainty_groups` with readable labels."""
-
-    def label(group: str) -> str:
-        kind, _, rest = group.partition(":")
-        if kind == "phase":
-            return f"Phase: {charts.phase_label(rest)}"
-        if kind == "model":
-            name, _, part = rest.rpartition(":")
-            return f"{name}, {part}"
-        return "Total" if group == "total" else group
-
-    return [(label(g), qs) for g, qs in uncertainty_groups(d)]
+    return [(uncertainty_label(g), qs) for g, qs in uncertainty_groups(d)]
 
 
 def render_html(d: Disclosure) -> str:
