@@ -25,7 +25,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import smtplib
 import ssl
 from collections.abc import Iterator, Mapping, Sequence
@@ -38,17 +37,20 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from pipeline.atomic import write_atomic
 from pipeline.config import Config, Smtp
 from pipeline.report.formatting import fmt_energy, fmt_mass
+from pipeline.report.model import Disclosure
 from pipeline.report.render import OUTPUT_NAMES, TABLES_DIR_NAME
+from pipeline.reporting import month_bounds
 
 log = logging.getLogger(__name__)
 
 LEDGER_NAME = ".delivery-ledger.json"
 # fields of disclosure.json that say when and by what a report was made, not what it reports
 PROVENANCE_KEYS = ("generated_at", "code_version", "config_sha256")
-_PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
@@ -106,8 +108,10 @@ def content_sha256(disclosure: Mapping[str, Any]) -> str:
 
 
 def check_period(period: str) -> str:
-    if not _PERIOD.fullmatch(period):
-        raise DeliveryError(f"period {period!r} is not YYYY-MM", permanent=True)
+    try:
+        month_bounds(period)
+    except ValueError as e:
+        raise DeliveryError(str(e), permanent=True) from None
     return period
 
 
@@ -142,27 +146,30 @@ def read_report(folder: Path, period: str) -> Report:
         raise DeliveryError(f"{json_path}: not valid JSON: {e}", permanent=True) from e
     if not isinstance(disclosure, dict):
         raise DeliveryError(f"{json_path}: expected a JSON object at the top level", True)
-    for dotted in (
-        "period.start",
-        "period.end",
-        "totals.energy_kwh",
-        "totals.co2e_kg_location",
-        "totals.co2e_kg_market",
-    ):
-        section, key = dotted.split(".")
-        if not isinstance(disclosure.get(section), dict) or key not in disclosure[section]:
-            raise DeliveryError(f"{json_path}: has no {dotted}", permanent=True)
-        value = disclosure[section][key]
-        if section == "period":
-            try:
-                date.fromisoformat(value)
-            except (TypeError, ValueError):
-                raise DeliveryError(
-                    f"{json_path}: {dotted} is {value!r}, not a YYYY-MM-DD date", permanent=True
-                ) from None
-        elif isinstance(value, bool) or not isinstance(value, int | float):
-            raise DeliveryError(f"{json_path}: {dotted} is {value!r}, not a number", True)
+    _check_disclosure(disclosure, json_path)
     return Report(period, folder, files, disclosure)
+
+
+def _check_disclosure(disclosure: dict[str, Any], json_path: Path) -> None:
+    """disclosure.json against the model that wrote it; the first problem named by its path."""
+    try:
+        Disclosure.model_validate(disclosure)
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(part) for part in err["loc"])
+        if err["type"] == "missing":
+            raise DeliveryError(f"{json_path}: has no {where}", permanent=True) from None
+        kind = err["type"]
+        expected = (
+            "a YYYY-MM-DD date"
+            if kind.startswith("date")
+            else "a number"
+            if kind.startswith(("float", "int"))
+            else err["msg"]
+        )
+        raise DeliveryError(
+            f"{json_path}: {where} is {err['input']!r}, not {expected}", permanent=True
+        ) from None
 
 
 # --- e-mail ---------------------------------------------------------------------------------

@@ -162,8 +162,8 @@ def landing_sensor(
 ) -> dg.SensorResult:
     """An ingest run (landing files and the inventory, which the data assets join against) when a
     landing file is new or changed (size or mtime). The cursor is one fingerprint of the whole
-    listing, so it stays small; the ingest itself skips files whose SHA-256 it has seen. The run
-    key is the fingerprint: one listing is ingested once."""
+    listing, so it stays small; the ingest itself skips files with the size and mtime (else the
+    SHA-256) it recorded. The run key is the fingerprint: one listing is ingested once."""
     n, fingerprint = landing_fingerprint(wattprint)
     cursor = json.dumps({"files": n, "sha256": fingerprint})
     previous = json.loads(context.cursor)["sha256"] if context.cursor else None
