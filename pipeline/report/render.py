@@ -156,25 +156,33 @@ def uncertainty_rows(d: Disclosure) -> list[tuple[str, dict[str, Quantiles]]]:
     return [(uncertainty_label(g), qs) for g, qs in uncertainty_groups(d)]
 
 
-def render_html(d: Disclosure) -> str:
-    """The report as one self-contained HTML document (stylesheet and charts inline)."""
+def render_charts(d: Disclosure) -> dict[str, object]:
+    """The report's SVG charts and phase swatches, as the template context reads them."""
     phases = charts.ordered_phases(d.phases.keys())
-    swatches = {
-        phase: Markup(charts.phase_swatch_svg(phase, phases, f"{i}"))
-        for i, phase in enumerate(phases)
-    }
-    context = {
-        "d": d,
-        "css": _stylesheet(),
+    return {
         "phase_order": phases,
-        "swatches": swatches,
-        "serving_models": serving_models(d),
+        "swatches": {
+            phase: Markup(charts.phase_swatch_svg(phase, phases, f"{i}"))
+            for i, phase in enumerate(phases)
+        },
         "daily_chart": Markup(charts.daily_phase_energy_svg(d)) if d.daily else None,
         "share_chart": Markup(charts.phase_share_svg(d)) if d.phases else None,
         "crossover_charts": [
             Markup(svg) if (svg := crossover_chart.crossover_svg(m, f"xo-{i}")) else None
             for i, m in enumerate(d.models, 1)
         ],
+    }
+
+
+def render_html(d: Disclosure, chart_markup: dict[str, object] | None = None) -> str:
+    """The report as one self-contained HTML document (stylesheet and charts inline).
+
+    `chart_markup` is `render_charts(d)`, made here when not given."""
+    context = {
+        "d": d,
+        "css": _stylesheet(),
+        **(chart_markup if chart_markup is not None else render_charts(d)),
+        "serving_models": serving_models(d),
         "uncertainty_rows": uncertainty_rows(d),
         "uncertainty_metrics": UNCERTAINTY_METRICS,
     }
