@@ -76,8 +76,16 @@ def _support_fee(usage_usd: float) -> float:
     return round(max(fee, 100.0), 2)
 
 
-def write_billing(landing: Path, t0: int, days: int, rng: np.random.Generator) -> list[Path]:
-    hosts = VIRGINIA.host_names
+def write_billing(
+    landing: Path,
+    t0: int,
+    days: int,
+    rng: np.random.Generator,
+    hosts: list[str] | None = None,
+) -> list[Path]:
+    """The FOCUS export of `hosts` (default: the demo's four Virginia instances; the fleet
+    benchmark passes its own), one file per month. The first four carry the demo's tags."""
+    hosts = VIRGINIA.host_names if hosts is None else hosts
     instance_ids = ["i-0" + "".join(f"{d:x}" for d in rng.integers(0, 16, 16)) for _ in hosts]
     plan_uuid = "".join(f"{d:x}" for d in rng.integers(0, 16, 32))
     plan_arn = (
@@ -85,12 +93,13 @@ def write_billing(landing: Path, t0: int, days: int, rng: np.random.Generator) -
         f"{plan_uuid[:8]}-{plan_uuid[8:12]}-{plan_uuid[12:16]}-{plan_uuid[16:20]}-{plan_uuid[20:]}"
     )
     covered = set(hosts[2:])  # the always-on serving instances are what the plan was sized for
-    tags: dict[str, dict[str, str] | None] = {
-        hosts[0]: {"team": "applied"},
-        hosts[1]: {"team": "applied"},
-        hosts[2]: None,
-        hosts[3]: {"team": "serving", "phase": "inference", "model": "lynx-13b"},
-    }
+    demo_tags: list[dict[str, str] | None] = [
+        {"team": "applied"},
+        {"team": "applied"},
+        None,
+        {"team": "serving", "phase": "inference", "model": "lynx-13b"},
+    ]
+    tags = dict(zip(hosts, demo_tags, strict=False))
     commitment = P4D_SAVINGS_PLAN * len(covered)
     sku = "".join(rng.choice(list("ABCDEFGHJKMNPQRSTUVWXYZ23456789"), 16))
     s3_sku = "".join(rng.choice(list("ABCDEFGHJKMNPQRSTUVWXYZ23456789"), 16))
@@ -154,7 +163,7 @@ def write_billing(landing: Path, t0: int, days: int, rng: np.random.Generator) -
                 ServiceName="Amazon Elastic Compute Cloud",
                 SkuId=sku,
                 SkuPriceId=f"{sku}.JRTCKXETXF.6YS6EN2CT7",
-                Tags=tags[host],
+                Tags=tags.get(host),
             )
         add(
             start,

@@ -164,45 +164,55 @@ def write_telemetry(
         rows += df.height
         if site.has_bmc:
             write_node_power(landing, site, df)
-        local = (
-            pl.from_epoch("ts_ms", time_unit="ms")
-            .dt.replace_time_zone("UTC")
-            .dt.convert_time_zone(site.timezone)
-        )
-        cw = pl.col("power_cw")
-        power = (
-            pl.when(pl.col("power_na"))
-            .then(pl.lit("[N/A]"))
-            .otherwise(
-                pl.concat_str(
-                    (cw // 100).cast(pl.String),
-                    pl.lit("."),
-                    (cw % 100).cast(pl.String).str.zfill(2),
-                    pl.lit(" W"),
-                )
-            )
-        )
-        lines = df.select(
-            pl.col("host"),
-            local.dt.strftime("%Y-%m-%d").alias("day"),
-            pl.concat_str(
-                local.dt.strftime("%Y/%m/%d %H:%M:%S%.3f"),
-                pl.col("index").cast(pl.String),
-                pl.col("uuid"),
-                pl.lit(site.gpu.smi_name),
-                power,
-                pl.col("util").cast(pl.String) + " %",
-                pl.col("mem").cast(pl.String) + " MiB",
-                separator=", ",
-            ).alias("line"),
-        )
-        files = lines.group_by(["host", "day"], maintain_order=True).agg(
-            pl.col("line").str.join("\n")
-        )
-        for host, day, text in files.iter_rows():
-            folder = landing / "telemetry" / host
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"nvidia-smi-{day}.csv").write_text(
-                f"{HEADER}\n{text}\n", encoding="utf-8", newline="\n"
-            )
+        smi_files(landing, site, df)
     return rows
+
+
+def smi_files(landing: Path, site: SiteSpec, df: pl.DataFrame, append: bool = False) -> list[Path]:
+    """Write samples (columns ts_ms, host, index, uuid, power_cw, power_na, util, mem) as
+    nvidia-smi logs, landing/telemetry/<host>/nvidia-smi-<local day>.csv; with `append`, a file
+    that exists is extended (the fleet benchmark writes one UTC day at a time)."""
+    local = (
+        pl.from_epoch("ts_ms", time_unit="ms")
+        .dt.replace_time_zone("UTC")
+        .dt.convert_time_zone(site.timezone)
+    )
+    cw = pl.col("power_cw")
+    power = (
+        pl.when(pl.col("power_na"))
+        .then(pl.lit("[N/A]"))
+        .otherwise(
+            pl.concat_str(
+                (cw // 100).cast(pl.String),
+                pl.lit("."),
+                (cw % 100).cast(pl.String).str.zfill(2),
+                pl.lit(" W"),
+            )
+        )
+    )
+    lines = df.select(
+        pl.col("host"),
+        local.dt.strftime("%Y-%m-%d").alias("day"),
+        pl.concat_str(
+            local.dt.strftime("%Y/%m/%d %H:%M:%S%.3f"),
+            pl.col("index").cast(pl.String),
+            pl.col("uuid"),
+            pl.lit(site.gpu.smi_name),
+            power,
+            pl.col("util").cast(pl.String) + " %",
+            pl.col("mem").cast(pl.String) + " MiB",
+            separator=", ",
+        ).alias("line"),
+    )
+    files = lines.group_by(["host", "day"], maintain_order=True).agg(pl.col("line").str.join("\n"))
+    paths = []
+    for host, day, text in files.iter_rows():
+        path = landing / "telemetry" / host / f"nvidia-smi-{day}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if append and path.exists():
+            with path.open("a", encoding="utf-8", newline="\n") as fh:
+                fh.write(f"{text}\n")
+        else:
+            path.write_text(f"{HEADER}\n{text}\n", encoding="utf-8", newline="\n")
+        paths.append(path)
+    return paths
