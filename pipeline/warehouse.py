@@ -279,13 +279,20 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -
     return df.height
 
 
-def replace_window(con: duckdb.DuckDBPyConnection, table: str, params: Mapping[str, Any]) -> int:
+def replace_window(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    params: Mapping[str, Any],
+    parallel: bool = False,
+) -> int:
     """Recompute one table's rows for a window: `delete_<table>_window` then `insert_<table>`,
-    in one transaction, so a rerun gives the same rows and a failure leaves the old ones."""
+    in one transaction, so a rerun gives the same rows and a failure leaves the old ones.
+    `parallel`: the insert adds no floats up, so every thread count gives the same rows."""
     window = {"start": params["start"], "end": params["end"]}
     # Sums in the SQL are ordered; one thread as well, because DuckDB's parallel operators can still
     # feed equal-keyed float additions in varying order, and a rerun must give the same bits.
-    con.execute("SET threads = 1")
+    if not parallel:
+        con.execute("SET threads = 1")
     try:
         with transaction(con):
             run(con, f"delete_{table}_window", window)

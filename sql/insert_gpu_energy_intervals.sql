@@ -27,11 +27,16 @@
 -- Per GPU, the last sample before $start and the first at or after $end are read too, so an
 -- interval crossing an edge is kept, then cut there. (A gap is longer than $max_gap_s, so reading
 -- only $max_gap_s beyond the edges would drop a gap crossing midnight from both daily windows.)
+-- Samples are read only within $lookback_s of the window (max(max_fill_s, 1 day)): a power gap
+-- longer than max_fill_s gives no pieces anyway, so only a counter interval longer than a day
+-- crossing an edge is missed. The bound is what keeps a nightly run's cost independent of the
+-- history in the warehouse (the time filter prunes row groups by their min/max).
 INSERT INTO gpu_energy_intervals
 WITH readable AS (
     SELECT source_path, line, host, gpu_index, ts_utc, power_w, util_pct, energy_mj, workload
     FROM raw_gpu_samples
-    WHERE power_w IS NOT NULL OR util_pct IS NOT NULL OR energy_mj IS NOT NULL
+    WHERE (power_w IS NOT NULL OR util_pct IS NOT NULL OR energy_mj IS NOT NULL)
+      AND ts_utc >= $start - to_seconds($lookback_s) AND ts_utc < $end + to_seconds($lookback_s)
 ),
 edges AS (
     SELECT

@@ -28,6 +28,8 @@ from pipeline.warehouse import replace_window
 # the interval at this multiple of its TDP (boards exceed TDP only in millisecond excursions, so an
 # interval's mean above 2 × TDP is not a wrap but a reset).
 WRAP_MAX_TDP_RATIO = 2.0
+# samples further than this before or after a window are not read (see the pieces SQL)
+LOOKBACK_MIN_S = 86400.0
 
 
 def build_gpu_energy_intervals(
@@ -39,8 +41,10 @@ def build_gpu_energy_intervals(
         "max_gap_s": cfg.telemetry.max_gap_s,
         "max_fill_s": cfg.telemetry.max_fill_s,
         "wrap_max_tdp_ratio": WRAP_MAX_TDP_RATIO,
+        "lookback_s": max(cfg.telemetry.max_fill_s, LOOKBACK_MIN_S),
     }
-    return replace_window(con, "gpu_energy_intervals", params)
+    # windows and a unique-keyed dedup only, no float sums: the same rows under any thread count
+    return replace_window(con, "gpu_energy_intervals", params, parallel=True)
 
 
 def build_gpu_energy_attributed(
