@@ -3,8 +3,10 @@ the ReadResult so the count identity and the table's NOT NULL columns hold in on
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import islice
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,17 +30,56 @@ class TextFile:
 
     Undecodable lines are kept (with replacement characters) and listed in `bad`, so one corrupt
     byte quarantines one line instead of making a whole 100k-line file unreadable.
+
+    The bytes are split into `lines` only when a reader first asks for them: detection reads the
+    first lines alone (`head`, `iter_lines`), and a reader that parses `data` itself (nvidia-smi's
+    polars CSV path) never pays for a million Python strings.
     """
 
     path: Path
-    lines: list[str]
-    bad: frozenset[int]  # 0-based indexes into `lines`
+    data: bytes = field(repr=False)
+    max_lines: int | None = None  # a head (`load_head`): only this many lines
+
+    @cached_property
+    def _lines_and_bad(self) -> tuple[list[str], frozenset[int]]:
+        lines, bad = _split(self.data)
+        if self.max_lines is not None:
+            lines = lines[: self.max_lines]
+            bad = frozenset(i for i in bad if i < self.max_lines)
+        return lines, bad
+
+    @property
+    def lines(self) -> list[str]:
+        return self._lines_and_bad[0]
+
+    @property
+    def bad(self) -> frozenset[int]:
+        """0-based indexes into `lines` of the lines that are not valid text."""
+        return self._lines_and_bad[1]
+
+    def iter_lines(self) -> Iterator[str]:
+        """`lines` one by one, without splitting the whole file when that is not done yet."""
+        if "_lines_and_bad" in self.__dict__:
+            yield from self.lines
+            return
+        data, start, count = self.data, 0, 0
+        while start < len(data) and (self.max_lines is None or count < self.max_lines):
+            end = data.find(b"\n", start)
+            end = len(data) if end < 0 else end
+            # The same text as `_split` gives: '\n' never occurs inside a multi-byte UTF-8
+            # sequence, so a line decodes alone as it does within the whole file.
+            line = data[start:end].decode("utf-8", errors="replace")
+            line = line[:-1] if line.endswith("\r") else line
+            if count == 0 and line.startswith("\ufeff"):
+                line = line[1:]
+            yield line
+            start, count = end + 1, count + 1
 
     def head(self) -> list[str]:
         """The first lines, as many as fit HEAD_LINES and HEAD_BYTES characters (a one-line JSON
         document of megabytes is cut), which is all a sniffer may look at."""
         head, budget = [], HEAD_BYTES
-        for line in self.lines[:HEAD_LINES]:
+        for line in islice(self.iter_lines(), HEAD_LINES):
             if budget <= 0:
                 break
             head.append(line[:budget])
@@ -83,8 +124,7 @@ def _read_bytes(path: Path, limit: int | None) -> bytes:
 
 
 def load(path: Path) -> TextFile:
-    lines, bad = _split(_read_bytes(path, None))
-    return TextFile(path, lines, bad)
+    return TextFile(path, _read_bytes(path, None))
 
 
 def load_head(path: Path) -> TextFile:
@@ -93,8 +133,7 @@ def load_head(path: Path) -> TextFile:
         # The byte limit probably cut the last line; a partial line must not mislead a sniffer.
         cut = data.rfind(b"\n")
         data = data[: cut + 1] if cut >= 0 else data
-    lines, bad = _split(data)
-    return TextFile(path, lines[:HEAD_LINES], frozenset(i for i in bad if i < HEAD_LINES))
+    return TextFile(path, data, max_lines=HEAD_LINES)
 
 
 def first_content_line(lines: Iterable[str]) -> tuple[int, str] | None:

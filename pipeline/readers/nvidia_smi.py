@@ -49,12 +49,14 @@ built only for the rows that are bad.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from pipeline.readers import _smi_fast
 from pipeline.readers._text import (
     NOT_TEXT_REASON,
     TextFile,
@@ -132,6 +134,7 @@ _HEADER_LINE = (
     r"^\s*[A-Za-z][A-Za-z0-9_.]*(?:\s*\[[^\]]*\])?"
     r"(?:\s*,\s*[A-Za-z][A-Za-z0-9_.]*(?:\s*\[[^\]]*\])?)*\s*$"
 )
+_LINES_SCHEMA = {"line": pl.Int64, "raw": pl.String}
 _TIMESTAMP_FIELD = re.compile(r"(?:^|,)\s*\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?\s*(?:,|$)")
 
 
@@ -270,13 +273,16 @@ def _header_lines(lines: pl.DataFrame) -> dict[int, list[str]]:
     }
 
 
+def _wanted(layout: _Layout) -> list[str]:
+    """The fields of `layout` a sample is made of."""
+    wanted = {"timestamp", "hostname", "index", "uuid", "name", "utilization.gpu"}
+    wanted |= {f for f in (layout.power, layout.identity) if f}
+    return sorted(wanted & set(layout.col))
+
+
 def _extract(rows: pl.DataFrame, layout: _Layout, layout_id: int, host: str) -> pl.DataFrame:
     """The fields a sample needs, as text, in columns every layout shares."""
     col = layout.col
-    power, identity = layout.power, layout.identity
-    wanted = {"timestamp", "hostname", "index", "uuid", "name", "utilization.gpu"}
-    wanted |= {f for f in (power, identity) if f}
-    wanted &= set(col)
     # Split each line once; the fields are taken from the materialised list.
     rows = rows.with_columns(
         parts=pl.col("raw").str.split(","),
@@ -284,9 +290,17 @@ def _extract(rows: pl.DataFrame, layout: _Layout, layout_id: int, host: str) -> 
         n_fields=pl.col("parts").list.len().cast(pl.Int32),
         **{
             f"f_{name}": pl.col("parts").list.get(col[name], null_on_oob=True).str.strip_chars()
-            for name in wanted
+            for name in _wanted(layout)
         },
     )
+    return _sample_fields(rows, layout, layout_id, host)
+
+
+def _sample_fields(rows: pl.DataFrame, layout: _Layout, layout_id: int, host: str) -> pl.DataFrame:
+    """`rows` (`line`, `segment`, `n_fields`, the stripped `f_<name>` of `_wanted(layout)`, and
+    `raw` or `ts_local` where known) → the columns every layout shares."""
+    col = layout.col
+    power, identity = layout.power, layout.identity
 
     def field(name: str | None) -> pl.Expr:
         if name is not None and name in col:
@@ -300,7 +314,7 @@ def _extract(rows: pl.DataFrame, layout: _Layout, layout_id: int, host: str) -> 
     has_index = "index" in col
     return rows.select(
         "line",
-        "raw",
+        *[c for c in ("raw", "ts_local") if c in rows.columns],
         "segment",
         "n_fields",
         layout=pl.lit(layout_id, dtype=pl.Int32),
@@ -319,20 +333,21 @@ def _extract(rows: pl.DataFrame, layout: _Layout, layout_id: int, host: str) -> 
     )
 
 
-def _parse_times(frame: pl.DataFrame) -> pl.DataFrame:
+def _parse_times(frame: pl.DataFrame, raw: str = "r_ts") -> pl.DataFrame:
+    """`ts_local` from the timestamp text in column `raw`; `frame` needs a row index `_i`."""
     frame = frame.with_columns(
-        ts_local=pl.col("r_ts").str.strptime(
+        ts_local=pl.col(raw).str.strptime(
             pl.Datetime("us"), TIMESTAMP_FAST, strict=False, cache=False
         )
     )
-    refused = frame.filter(pl.col("ts_local").is_null() & pl.col("r_ts").is_not_null())
+    refused = frame.filter(pl.col("ts_local").is_null() & pl.col(raw).is_not_null())
     if refused.height:
         # Other fractions (or none): the general parser, on the few lines the fast one refused.
         again = refused.select(
             "_i",
-            pl.col("r_ts").str.strptime(pl.Datetime("us"), TIMESTAMP_FORMAT, strict=False),
+            ts=pl.col(raw).str.strptime(pl.Datetime("us"), TIMESTAMP_FORMAT, strict=False),
         )
-        ts = frame["ts_local"].scatter(again["_i"], again["r_ts"])
+        ts = frame["ts_local"].scatter(again["_i"], again["ts"])
         frame = frame.with_columns(ts_local=ts)
     return frame
 
@@ -488,19 +503,67 @@ def _reasons(layout: _Layout, origins: dict[int, str], tz: str) -> pl.Expr:
     )
 
 
-def read(source: TextFile, ctx: ReadContext) -> ReadResult:
-    path = source.path
-    found = first_content_line(source.lines)
-    if found is None or (header_names(found[1]) is None and not is_noheader_line(found[1])):
-        raise UnreadableFileError(
-            f"{path}: no nvidia-smi header line; expected e.g. "
-            "'timestamp, index, uuid, name, power.draw [W], utilization.gpu [%]' "
-            "(--format=csv), or a first line starting with an nvidia-smi timestamp like "
-            f"'{TIMESTAMP_EXAMPLE}' (--format=csv,noheader with {CONFIG_KEY} set)"
-        )
-    tz = zone_for(path, ctx)
-    host = path.resolve().parent.name
+@dataclass(frozen=True)
+class _Rows:
+    """A file's data lines as `_sample_fields` columns, and how its sections were read."""
 
+    frame: pl.DataFrame
+    layouts: dict[tuple[str, ...], list[int]]  # field list → its sections
+    origins: dict[int, str]  # section → where its field list came from
+    bad_lines: list[int]  # 1-based lines that are not valid text
+    # The fast path keeps no `raw` column: the text of the lines to quarantine, from their fields.
+    raw_of: Callable[[pl.Series], pl.Series] | None = None
+
+
+def _fast_rows(source: TextFile, ctx: ReadContext, first: str, host: str) -> _Rows | None:
+    """A log whose first line is content and whose every line has the first line's field count
+    and one field list (header or configured), split by polars' CSV reader; None otherwise, and
+    the line-by-line path reads it (with the same result, only slower)."""
+    n = first.count(",") + 1
+    found = _header_lines(pl.DataFrame({"line": [1], "raw": [first]}, schema=_LINES_SCHEMA))
+    names = found.get(1) or configured_fields(ctx, source.path)
+    if names is None or len(names) != n:
+        return None
+    fields = _smi_fast.split_fields(source.data, n)
+    if fields is None:
+        return None
+    layout = _Layout(tuple(names))
+    col = layout.col
+    frame = fields.select(
+        line=pl.int_range(1, pl.len() + 1, dtype=pl.Int64),
+        **{f"f_{name}": pl.col(f"f{col[name]}").str.strip_chars() for name in _wanted(layout)},
+    )
+    frame = _parse_times(frame.with_row_index("_i"), "f_timestamp").drop("_i")
+    # A header's timestamp column holds a field name, never a time: only lines whose time did not
+    # parse can be headers, so only those are rebuilt as text and checked.
+    unparsed = frame.filter(pl.col("ts_local").is_null())["line"]
+    headers = _header_lines(
+        pl.DataFrame({"line": unparsed, "raw": _smi_fast.raw_lines(fields, unparsed)})
+    )
+    if any(tuple(found) != layout.names for found in headers.values()):
+        return None  # a restart with another --query-gpu: sections with their own layouts
+    header_at = sorted(headers)
+    if header_at == [1]:
+        data = frame.slice(1).with_columns(segment=pl.lit(1, dtype=pl.Int32))
+    else:
+        is_header = pl.col("line").is_in(header_at)
+        data = frame.with_columns(segment=is_header.cum_sum().cast(pl.Int32)).filter(~is_header)
+    origins = {k: f"as in the header on line {at}" for k, at in enumerate(header_at, start=1)}
+    if not header_at or header_at[0] != 1:
+        origins[0] = f"as configured in {CONFIG_KEY}"
+    data = data.with_columns(n_fields=pl.lit(n, dtype=pl.Int32))
+    return _Rows(
+        _sample_fields(data, layout, 0, host),
+        {layout.names: sorted(origins)},
+        origins,
+        [],
+        lambda lines: _smi_fast.raw_lines(fields, lines),
+    )
+
+
+def _line_rows(source: TextFile, ctx: ReadContext, host: str) -> _Rows:
+    """Any log, line by line: ragged lines, sections with other field lists, undecodable bytes."""
+    path = source.path
     lines = (
         pl.DataFrame({"raw": source.lines}, schema={"raw": pl.String})
         .with_row_index("line", offset=1)
@@ -542,8 +605,30 @@ def read(source: TextFile, ctx: ReadContext) -> ReadResult:
         for i, (names, segs) in enumerate(layouts.items())
     ]
     frame = parts[0] if len(parts) == 1 else pl.concat(parts).sort("line")
-    frame = frame.with_row_index("_i")
-    frame = _parse_times(frame)
+    return _Rows(frame, layouts, origins, sorted(i + 1 for i in source.bad))
+
+
+def read(source: TextFile, ctx: ReadContext) -> ReadResult:
+    path = source.path
+    found = first_content_line(source.iter_lines())
+    if found is None or (header_names(found[1]) is None and not is_noheader_line(found[1])):
+        raise UnreadableFileError(
+            f"{path}: no nvidia-smi header line; expected e.g. "
+            "'timestamp, index, uuid, name, power.draw [W], utilization.gpu [%]' "
+            "(--format=csv), or a first line starting with an nvidia-smi timestamp like "
+            f"'{TIMESTAMP_EXAMPLE}' (--format=csv,noheader with {CONFIG_KEY} set)"
+        )
+    tz = zone_for(path, ctx)
+    host = path.resolve().parent.name
+    rows = _fast_rows(source, ctx, found[1], host) if found[0] == 0 else None
+    return _judge(source, rows or _line_rows(source, ctx, host), tz)
+
+
+def _judge(source: TextFile, rows: _Rows, tz: str) -> ReadResult:
+    """Values parsed and checked, GPUs numbered, times in UTC; accepted rows and quarantine."""
+    frame = rows.frame.with_row_index("_i")
+    if "ts_local" not in frame.columns:
+        frame = _parse_times(frame)
 
     power_w = _number(pl.col("r_power"), "W")
     util_pct = _number(pl.col("r_util"), "%")
@@ -567,7 +652,7 @@ def read(source: TextFile, ctx: ReadContext) -> ReadResult:
         ts_utc=_to_utc(frame, tz),
     )
 
-    bad_lines = sorted(i + 1 for i in source.bad)
+    bad_lines = rows.bad_lines
     ok = (
         pl.col("count_ok")
         & pl.col("ts_utc").is_not_null()
@@ -580,16 +665,26 @@ def read(source: TextFile, ctx: ReadContext) -> ReadResult:
     if bad_lines:
         ok = ok & ~pl.col("line").is_in(bad_lines)
     frame = frame.with_columns(ok=ok)
-    values = ["line", "raw", "host", "gpu_index", "gpu_uuid", "gpu_name", "ts_utc"]
-    values += ["power_w", "util_pct"]
-    good = frame.filter("ok").select(*values, reason=pl.lit(None, dtype=pl.String))
-    bad = frame.filter(~pl.col("ok")).with_columns(not_text=pl.col("line").is_in(bad_lines))
+    values = ["line", "host", "gpu_index", "gpu_uuid", "gpu_name", "ts_utc", "power_w", "util_pct"]
+    good = (
+        frame.lazy()
+        .filter("ok")
+        .select(*values, raw=pl.lit(None, dtype=pl.String), reason=pl.lit(None, dtype=pl.String))
+        .collect()
+    )
+    # One chunk: polars 2.1 can panic evaluating the reasons' `pl.format` over a frame in several
+    # chunks (sections with other field lists are read apart and concatenated).
+    bad = (
+        frame.filter(~pl.col("ok")).with_columns(not_text=pl.col("line").is_in(bad_lines)).rechunk()
+    )
+    if rows.raw_of is not None:
+        bad = bad.with_columns(raw=rows.raw_of(bad["line"]))
     judged = [good]
-    for i, names in enumerate(layouts):
-        rows = bad.filter(pl.col("layout") == i)
-        if rows.height:
-            reason = _reasons(_Layout(names), origins, tz)
-            judged.append(rows.select(*values, reason=reason))
+    for i, names in enumerate(rows.layouts):
+        part = bad.filter(pl.col("layout") == i)
+        if part.height:
+            reason = _reasons(_Layout(names), rows.origins, tz)
+            judged.append(part.select(*values, "raw", reason=reason))
     candidates = pl.concat(judged).with_columns(
         energy_mj=pl.lit(None, dtype=pl.Float64),
         workload=pl.lit(None, dtype=pl.String),
