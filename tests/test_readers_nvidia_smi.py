@@ -10,7 +10,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.readers import ReadContext, UnreadableFileError, detect_format, nvidia_smi, read_file
+from pipeline.readers import (
+    ReadContext,
+    ReadResult,
+    UnreadableFileError,
+    _text,
+    detect_format,
+    nvidia_smi,
+    read_file,
+)
 
 STOCKHOLM = ReadContext(timezone_for_path=lambda p: "Europe/Stockholm")
 HEADER = "timestamp, index, uuid, name, power.draw [W], utilization.gpu [%], memory.used [MiB]"
@@ -553,3 +561,243 @@ def test_uncorrupted_noheader_fuzz_sample_reads_cleanly(tmp_path: Path) -> None:
     gpu0 = result.frame.filter(pl.col("gpu_index") == 0)["ts_utc"].dt.strftime("%H:%M").to_list()
     # 01:59, 02:30, 02:59 CEST → 23:59, 00:30, 00:59 UTC; then 02:00, 02:30 CET, 03:00 CET
     assert gpu0 == ["23:59", "00:30", "00:59", "01:00", "01:30", "02:00"]
+
+
+# --- two ways in: polars' CSV split for well-formed logs, line by line for the rest -------------
+
+
+def read_both_ways(
+    path: Path, ctx: ReadContext, monkeypatch: pytest.MonkeyPatch
+) -> tuple[ReadResult, ReadResult, bool]:
+    """(result as read, result read line by line, whether the fast path read it)."""
+    taken: list[bool] = []
+    fast_rows = nvidia_smi._fast_rows
+
+    def spy(*args: object) -> object:
+        rows = fast_rows(*args)  # type: ignore[arg-type]
+        taken.append(rows is not None)
+        return rows
+
+    with monkeypatch.context() as patch:
+        patch.setattr(nvidia_smi, "_fast_rows", spy)
+        result = read_file(path, ctx)
+    with monkeypatch.context() as patch:
+        patch.setattr(nvidia_smi, "_fast_rows", lambda *args: None)
+        by_line = read_file(path, ctx)
+    return result, by_line, any(taken)
+
+
+def assert_same(a: ReadResult, b: ReadResult) -> None:
+    assert a.rows_read == b.rows_read
+    assert a.problems == b.problems
+    assert a.frame.schema == b.frame.schema
+    assert a.frame.equals(b.frame)
+
+
+GOOD_ROWS = [
+    row("2024/10/27 02:30:00.000", 0),
+    row("2024/10/27 02:30:00.000", 1, "[N/A]", "[Not Supported]"),
+    row("2024/10/27 02:00:01.000", 0, "-1 W"),  # bad value: quarantined on the fast path too
+    row("2024/10/27 02:00:01.000", 1, util="101 %"),
+    row("2024/03/31 02:30:00.5", 0),  # another fraction, and a time the spring change skipped
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "fast"),
+    [
+        pytest.param("\n".join([HEADER, *GOOD_ROWS]) + "\n", True, id="well-formed"),
+        pytest.param("\r\n".join([HEADER, *GOOD_ROWS]), True, id="crlf-no-final-newline"),
+        pytest.param("\ufeff" + "\n".join([HEADER, *GOOD_ROWS]), True, id="bom"),
+        pytest.param("\n".join([HEADER, *GOOD_ROWS, HEADER, *GOOD_ROWS]), True, id="repeated"),
+        pytest.param(
+            "\n".join([HEADER.upper(), *GOOD_ROWS, "Timestamp, x"]), False, id="short-line"
+        ),
+        pytest.param("\n".join([HEADER, *GOOD_ROWS[:2], "", *GOOD_ROWS[2:]]), False, id="blank"),
+        pytest.param(
+            "\n".join([HEADER, *GOOD_ROWS[:2], "   ", *GOOD_ROWS[2:]]), False, id="spaces"
+        ),
+        pytest.param("\n".join([HEADER, GOOD_ROWS[0] + ",", *GOOD_ROWS]), False, id="long-line"),
+        pytest.param("\n".join([HEADER, GOOD_ROWS[0] + " ,", *GOOD_ROWS]), False, id="empty-last"),
+        pytest.param(
+            "\n".join([HEADER, GOOD_ROWS[0].replace(",", "\r,", 1), *GOOD_ROWS]), False, id="cr"
+        ),
+        # Quotes are plain characters either way: a quoted comma splits, a quoted name is kept.
+        pytest.param("\n".join([HEADER, '"a, b", ' + GOOD_ROWS[0]]), False, id="quoted-comma"),
+        pytest.param(
+            "\n".join(
+                [HEADER, *GOOD_ROWS, GOOD_ROWS[0].replace("NVIDIA H100 80GB HBM3", '"H100"')]
+            ),
+            True,
+            id="quoted-name",
+        ),
+        pytest.param("\n\n" + "\n".join([HEADER, *GOOD_ROWS]), False, id="leading-blank"),
+        pytest.param(
+            "\n".join([HEADER, *GOOD_ROWS, HEADER.replace("index", "serial"), *GOOD_ROWS]),
+            False,
+            id="other-fields-same-count",
+        ),
+    ],
+)
+def test_a_log_reads_the_same_split_by_polars_or_line_by_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, fast: bool
+) -> None:
+    path = write(tmp_path, text)
+    result, by_line, took_fast = read_both_ways(path, STOCKHOLM, monkeypatch)
+    assert took_fast is fast
+    assert_same(result, by_line)
+    assert result.problems  # each case quarantines something, so the raw text is compared too
+
+
+def test_undecodable_and_nul_bytes_are_read_line_by_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for junk in (b"\xff\xfe", b"\x00"):
+        path = write(tmp_path, "")
+        good = [(line + "\n").encode() for line in [HEADER, *GOOD_ROWS]]
+        path.write_bytes(b"".join([*good[:2], junk + good[2], *good[3:]]))
+        result, by_line, took_fast = read_both_ways(path, STOCKHOLM, monkeypatch)
+        assert not took_fast
+        assert_same(result, by_line)
+        assert (3, nvidia_smi.NOT_TEXT_REASON) in [(p.line, p.reason) for p in result.problems]
+
+
+def test_a_ragged_line_is_quarantined_with_its_physical_line_number_either_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = [HEADER, row("2024/01/15 10:00:00.000", 0), "2024/01/15 10:00:00.000, 1, GPU-0001"]
+    lines += [row("2024/01/15 10:00:01.000", 0)]
+    result, by_line, took_fast = read_both_ways(
+        write(tmp_path, "\n".join(lines)), STOCKHOLM, monkeypatch
+    )
+    assert not took_fast
+    assert_same(result, by_line)
+    assert result.frame["line"].to_list() == [2, 4]
+    [problem] = result.problems
+    assert (problem.line, problem.raw) == (3, "2024/01/15 10:00:00.000, 1, GPU-0001")
+    assert problem.reason.startswith(
+        "expected 7 fields separated by ', ' as in the header on line 1"
+    )
+
+
+def test_fast_path_quarantine_keeps_line_numbers_and_text_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Spaces and the unit are kept in the raw text; the repeated header is not a row but still
+    # counts as a physical line; CRLF ends are not part of the text.
+    bad = "2024/01/15 10:00:02.000 ,  1 , GPU-0001, NVIDIA H100 80GB HBM3,  abc W , 45 %, 1 MiB"
+    lines = [HEADER, row("2024/01/15 10:00:00.000", 0), HEADER, bad]
+    path = tmp_path / "gpu-node-07" / "smi.log"
+    path.parent.mkdir()
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    result, by_line, took_fast = read_both_ways(path, STOCKHOLM, monkeypatch)
+    assert took_fast
+    assert_same(result, by_line)
+    assert result.frame["line"].to_list() == [2]
+    assert [(p.line, p.raw) for p in result.problems] == [(4, bad)]
+    assert (
+        result.problems[0].reason
+        == "power.draw: expected a number in W like '250.12 W', got 'abc W'"
+    )
+
+
+def test_noheader_log_takes_the_fast_path_with_its_configured_fields(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = ReadContext(
+        timezone_for_path=lambda p: "Europe/Stockholm", nvidia_smi_fields=NOHEADER_FIELDS
+    )
+    header = "timestamp, index, uuid, power.draw [W], utilization.gpu [%]"
+    path = write(tmp_path, NOHEADER_VALID.decode() + header + "\n" + NOHEADER_VALID.decode())
+    result, by_line, took_fast = read_both_ways(path, ctx, monkeypatch)
+    assert took_fast
+    assert_same(result, by_line)
+    assert [p.line for p in result.problems] == [13, 27]
+    # A configured list other than the header's: sections with their own layouts, line by line.
+    other = ReadContext(
+        nvidia_smi_fields=("timestamp", "uuid", "index", "power.draw", "utilization.gpu")
+    )
+    result, by_line, took_fast = read_both_ways(path, other, monkeypatch)
+    assert not took_fast
+    assert_same(result, by_line)
+
+
+def test_without_index_numbering_is_the_same_either_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for header, value in (
+        ("timestamp, name, power.draw [W]", "A100"),
+        ("timestamp, uuid, power.draw [W]", "GPU-{i}"),
+    ):
+        lines = [header]
+        for second in range(3):
+            # Rows of a poll a few ms apart, identities not in sorted order.
+            lines += [
+                f"2024/01/15 10:00:0{second}.{ms:03d}, {value.format(i=i)}, {100 + i} W"
+                for ms, i in ((1, 5), (4, 1), (9, 9))
+            ]
+        result, by_line, took_fast = read_both_ways(
+            write(tmp_path, "\n".join(lines)), STOCKHOLM, monkeypatch
+        )
+        assert took_fast
+        assert_same(result, by_line)
+        assert result.frame["gpu_index"].to_list() == [0, 1, 2] * 3
+
+
+def test_a_header_only_log_reads_no_rows_either_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, by_line, took_fast = read_both_ways(
+        write(tmp_path, HEADER + "\n"), STOCKHOLM, monkeypatch
+    )
+    assert took_fast
+    assert_same(result, by_line)
+    assert (result.rows_read, result.frame.height) == (0, 0)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(
+    data=st.lists(
+        st.sampled_from(
+            [
+                b"a",
+                b",",
+                b" ",
+                b"\n",
+                b"\r",
+                b"\r\n",
+                b"\xef\xbb\xbf",
+                b"\xff",
+                b"\x00",
+                "\u00e9".encode(),
+            ]
+        ),
+        max_size=40,
+    ).map(b"".join),
+    max_lines=st.sampled_from([None, 1, 3]),
+)
+def test_text_file_lines_one_by_one_are_its_lines(data: bytes, max_lines: int | None) -> None:
+    # The reader checks the first line without splitting the whole file; it must see what
+    # `lines` holds (BOM, CRLF, undecodable bytes alike).
+    lazy = _text.TextFile(Path("smi.log"), data, max_lines)
+    split = _text.TextFile(Path("smi.log"), data, max_lines)
+    assert list(lazy.iter_lines()) == split.lines
+    assert lazy.head() == split.head()
+
+
+def test_lines_short_of_a_later_wider_header_are_quarantined_not_a_crash(tmp_path: Path) -> None:
+    # Sections read apart and joined again once made polars panic while wording the reasons.
+    lines = [
+        "timestamp, name, power.draw [W], utilization.gpu [%]",
+        "2024/01/15 10:00:00.001, H100, 101 W, 5 %",
+        HEADER,
+        "2024/01/15 10:00:00.007, H100, 107 W, 5 %",
+        "2024/01/15 10:00:01.001, H100, 101 W, 5 %",
+    ]
+    result = read_file(write(tmp_path, "\n".join(lines)))
+    assert result.frame["line"].to_list() == [2]
+    assert [p.line for p in result.problems] == [4, 5]
+    assert result.problems[0].reason == (
+        "expected 7 fields separated by ', ' as in the header on line 3 (timestamp, index, uuid, "
+        "name, power.draw, utilization.gpu, memory.used), got 4"
+    )

@@ -44,6 +44,14 @@ Files run to millions of lines, so every step is a polars expression over all li
 each line is split once, values are parsed with the fixed nvidia-smi formats (a slower general
 timestamp parse runs only for the lines the fast one refuses), and the per-row reason text is
 built only for the rows that are bad.
+
+Two ways in, one answer. A well-formed log (its first line content, every line with that line's
+field count, one field list for all sections, valid UTF-8 without NUL) is split from its bytes by
+polars' CSV reader (`_smi_fast`), with no Python string per line; the text of its quarantined
+lines is rebuilt from their fields. Anything else (a ragged or blank line, a restart with another
+`--query-gpu`, undecodable bytes, a stray carriage return) is read line by line from
+`TextFile.lines`. Quotes are plain characters on both paths (nvidia-smi never quotes), and both
+feed the same checks, so a file reads the same either way.
 """
 
 from __future__ import annotations
