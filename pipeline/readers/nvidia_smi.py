@@ -629,7 +629,9 @@ def read(source: TextFile, ctx: ReadContext) -> ReadResult:
     tz = zone_for(path, ctx)
     host = path.resolve().parent.name
     rows = _fast_rows(source, ctx, found[1], host) if found[0] == 0 else None
-    return _judge(source, rows or _line_rows(source, ctx, host), tz)
+    if rows is None:
+        rows = _line_rows(source, ctx, host)
+    return _judge(source, rows, tz)
 
 
 def _judge(source: TextFile, rows: _Rows, tz: str) -> ReadResult:
