@@ -19,74 +19,79 @@
 -- (the scheduler does not say which GPUs) and measured_wh 0. Unallocated time on such host-hours
 -- is not estimated: a host that reports nothing may be switched off.
 -- measured_wh: the energy from 'counter' and 'samples' pieces.
--- Scale: the pieces of one GPU between two consecutive allocation boundaries on its host (within
--- one hour, one source, no gap between them) are attributed alike, so they are first merged into
--- one piece at their mean power: the same energy and GPU-seconds, and nothing cuts inside it. A
--- 15 s fleet has ~240 pieces per GPU-hour; merged, about one. Pieces that cross a boundary, are
--- labelled, or lie on a host-hour with labelled pieces (whose ends cut the others) stay as they are.
+-- Scale: the unlabelled pieces of one GPU, hour and source between two consecutive allocation
+-- boundaries on its host are attributed alike (the same jobs hold the host all along), so they are
+-- first merged into one piece spanning them, at the power that gives their energy over that span.
+-- Where the merged pieces leave holes (a gap without pieces, or another source's pieces between
+-- them), `coverage` = their seconds / the span scales the GPU-seconds, so energy and GPU-seconds are
+-- those of the pieces merged. A 15 s fleet has ~240 pieces per GPU-hour; merged, about one. Pieces
+-- crossing a boundary, labelled ones, and every piece of a host-hour with labelled pieces (whose
+-- ends cut the others) stay as they are (coverage 1).
 INSERT INTO gpu_energy_attributed
 WITH fine AS (
     SELECT *, epoch(end_utc - start_utc) AS dur_s
     FROM gpu_energy_intervals
     WHERE hour_utc >= $start AND hour_utc < $end
 ),
-boundaries AS (
-    -- where the set of jobs holding a host can change: its allocations' starts and ends (and
-    -- the window's start, so that every piece finds the boundary at or before it)
-    SELECT host, t, lead(t) OVER (PARTITION BY host ORDER BY t) AS next_t
+cut_hours AS (
+    -- host-hours where the set of jobs holding the host can change inside the hour (an
+    -- allocation starts or ends not on the hour): the hour's start and those instants, sorted
+    SELECT host, hour_utc, list_sort(list_distinct(list_prepend(hour_utc, list(t)))) AS cuts
     FROM (
-        SELECT host, $start AS t FROM hosts
-        UNION
-        SELECT host, start_utc AS t FROM job_allocations
-        WHERE start_utc < $end AND end_utc > $start
-        UNION
-        SELECT host, end_utc AS t FROM job_allocations
-        WHERE start_utc < $end AND end_utc > $start
+        SELECT host, t, date_trunc('hour', t) AS hour_utc
+        FROM (
+            SELECT host, start_utc AS t FROM job_allocations
+            WHERE start_utc < $end AND end_utc > $start
+            UNION ALL
+            SELECT host, end_utc AS t FROM job_allocations
+            WHERE start_utc < $end AND end_utc > $start
+        )
+        WHERE t > $start AND t < $end AND t <> date_trunc('hour', t)
     )
+    GROUP BY host, hour_utc
 ),
 labelled_hours AS (
     SELECT DISTINCT host, hour_utc FROM fine WHERE workload IS NOT NULL
 ),
 keyed AS (
     SELECT
-        f.*, b.t AS segment,
-        f.workload IS NULL
-            AND (b.next_t IS NULL OR b.next_t >= f.end_utc)
-            AND NOT EXISTS (
-                SELECT 1 FROM labelled_hours AS l WHERE l.host = f.host AND l.hour_utc = f.hour_utc
-            ) AS mergeable
+        f.*,
+        -- the last cut at or before the piece: pieces with the same one are between the same cuts
+        CASE WHEN c.cuts IS NULL THEN f.hour_utc
+             ELSE list_max(list_filter(c.cuts, lambda x: x <= f.start_utc)) END AS segment,
+        -- NULL: merged with the other pieces of its GPU, hour, source and segment; else alone
+        CASE
+            WHEN f.workload IS NULL AND l.host IS NULL
+             AND (c.cuts IS NULL
+                  OR len(list_filter(c.cuts, lambda x: x > f.start_utc AND x < f.end_utc)) = 0)
+            THEN NULL
+            ELSE f.start_utc
+        END AS alone
     FROM fine AS f
-    ASOF LEFT JOIN boundaries AS b ON b.host = f.host AND f.start_utc >= b.t
+    LEFT JOIN cut_hours AS c ON c.host = f.host AND c.hour_utc = f.hour_utc
+    LEFT JOIN labelled_hours AS l ON l.host = f.host AND l.hour_utc = f.hour_utc
 ),
 runs AS (
     SELECT
-        hour_utc, site, host, gpu_index, source, segment,
+        hour_utc, site, host, gpu_index, source, count(*) AS n,
         min(start_utc) AS start_utc, max(end_utc) AS end_utc,
-        sum(energy_wh ORDER BY start_utc) AS energy_wh, sum(dur_s ORDER BY start_utc) AS dur_s
+        any_value(start_power_w) AS start_power_w, any_value(end_power_w) AS end_power_w,
+        sum(energy_wh ORDER BY start_utc) AS energy_wh, any_value(workload) AS workload,
+        sum(dur_s ORDER BY start_utc) AS dur_s
     FROM keyed
-    WHERE mergeable
-    GROUP BY hour_utc, site, host, gpu_index, source, segment
+    GROUP BY hour_utc, site, host, gpu_index, source, segment, alone
 ),
-merged AS (
-    -- runs without a hole (a gap with no pieces, or another source's pieces in between)
-    SELECT * FROM runs WHERE abs(epoch(end_utc - start_utc) - dur_s) < 1e-6
-),
-pieces AS (
+pieces AS MATERIALIZED (
+    -- read by several steps below: computed once
     SELECT
         hour_utc, site, host, gpu_index, start_utc, end_utc,
-        energy_wh * 3600.0 / dur_s AS start_power_w, energy_wh * 3600.0 / dur_s AS end_power_w,
-        energy_wh, source, NULL::VARCHAR AS workload, dur_s
-    FROM merged
-    UNION ALL
-    SELECT
-        k.hour_utc, k.site, k.host, k.gpu_index, k.start_utc, k.end_utc, k.start_power_w,
-        k.end_power_w, k.energy_wh, k.source, k.workload, k.dur_s
-    FROM keyed AS k
-    WHERE NOT k.mergeable OR NOT EXISTS (
-        SELECT 1 FROM merged AS m
-        WHERE m.host = k.host AND m.gpu_index = k.gpu_index AND m.hour_utc = k.hour_utc
-          AND m.source = k.source AND m.segment IS NOT DISTINCT FROM k.segment
-    )
+        CASE WHEN n = 1 THEN start_power_w
+             ELSE energy_wh * 3600.0 / epoch(end_utc - start_utc) END AS start_power_w,
+        CASE WHEN n = 1 THEN end_power_w
+             ELSE energy_wh * 3600.0 / epoch(end_utc - start_utc) END AS end_power_w,
+        energy_wh, source, workload, dur_s,
+        CASE WHEN n = 1 THEN 1.0 ELSE dur_s / epoch(end_utc - start_utc) END AS coverage
+    FROM runs
 ),
 labelled AS (
     -- pieces on the labelled path, with the job they go to
@@ -111,7 +116,8 @@ shared AS (
 matched AS (
     SELECT
         p.hour_utc, p.site, p.host, p.gpu_index, p.start_utc AS piece_start,
-        p.end_utc AS piece_end, p.source, p.dur_s, p.start_power_w AS p0, p.end_power_w AS p1,
+        p.end_utc AS piece_end, p.source, p.dur_s, p.coverage, p.start_power_w AS p0,
+        p.end_power_w AS p1,
         a.job_key, a.gpus_on_host, h.gpus AS host_gpus,
         greatest(p.start_utc, a.start_utc) AS c,
         least(p.end_utc, a.end_utc) AS d
@@ -181,7 +187,7 @@ job_parts AS (
         hour_utc, site, host, gpu_index, piece_start, source, job_key, s0,
         -- the floor of 1 only matters when telemetry shows more GPUs than the inventory's G
         gpus_on_host / greatest(host_gpus - labelled_gpus, claimed_gpus, 1) AS share,
-        epoch(s1 - s0) AS held_s,
+        epoch(s1 - s0) AS held_s, coverage,
         p0 + (p1 - p0) * epoch(s0 - piece_start) / dur_s AS pc,
         p0 + (p1 - p0) * epoch(s1 - piece_start) / dur_s AS pd
     FROM held
@@ -192,7 +198,7 @@ job_energy AS (
     SELECT
         hour_utc, site, host, gpu_index, piece_start, source, job_key,
         sum(share * held_s * (pc + pd) / 2.0 / 3600.0 ORDER BY s0) AS energy_wh,
-        sum(share * held_s ORDER BY s0) AS gpu_s
+        sum(share * held_s * coverage ORDER BY s0) AS gpu_s
     FROM job_parts
     GROUP BY hour_utc, site, host, gpu_index, piece_start, source, job_key
 ),

@@ -46,19 +46,44 @@ edges AS (
     FROM readable
     GROUP BY host, gpu_index
 ),
-samples AS (
+file_spans AS (
+    SELECT host, gpu_index, source_path, min(ts_utc) AS lo, max(ts_utc) AS hi
+    FROM readable
+    GROUP BY host, gpu_index, source_path
+),
+overlapping AS (
+    -- GPUs with two files whose sample spans overlap: only there can a sample be read twice
+    SELECT DISTINCT host, gpu_index
+    FROM (
+        SELECT
+            host, gpu_index, lo,
+            max(hi) OVER (
+                PARTITION BY host, gpu_index ORDER BY lo, hi, source_path
+                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_hi
+        FROM file_spans
+    )
+    WHERE lo <= earlier_hi
+),
+joined AS NOT MATERIALIZED (
     SELECT
         s.host, s.gpu_index, s.ts_utc, h.site, h.idle_w, h.tdp_w, s.util_pct, s.energy_mj,
         s.workload,
         coalesce(s.power_w, h.idle_w + (h.tdp_w - h.idle_w) * s.util_pct / 100.0) AS power_w,
-        s.power_w IS NULL AS power_estimated
+        s.power_w IS NULL AS power_estimated,
+        s.source_path, s.line, o.host IS NOT NULL AS may_repeat
     FROM readable AS s
     JOIN edges AS e ON e.host = s.host AND e.gpu_index = s.gpu_index
     JOIN hosts AS h ON h.host = s.host
+    LEFT JOIN overlapping AS o ON o.host = s.host AND o.gpu_index = s.gpu_index
     WHERE s.ts_utc >= e.read_from AND s.ts_utc <= e.read_to
-    -- the same sample read from two overlapping files counts once
+),
+samples AS (
+    SELECT * FROM joined WHERE NOT may_repeat
+    UNION ALL
+    -- the same sample read from two overlapping files counts once (the first by path, line)
+    SELECT * FROM joined WHERE may_repeat
     QUALIFY row_number() OVER (
-        PARTITION BY s.host, s.gpu_index, s.ts_utc ORDER BY s.source_path, s.line) = 1
+        PARTITION BY host, gpu_index, ts_utc ORDER BY source_path, line) = 1
 ),
 pairs AS (
     SELECT
