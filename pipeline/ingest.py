@@ -55,6 +55,7 @@ class FileOutcome:
     rows_quarantined: int = 0
     message: str = ""
     days_touched: list[date] = field(default_factory=list)  # UTC days whose results may change
+    table: str = ""  # the raw table its rows went to
 
 
 @dataclass
@@ -97,10 +98,31 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def _known(con: duckdb.DuckDBPyConnection, rel: str) -> tuple[str, int, int | None] | None:
-    """(sha256, size_bytes, mtime_ns) the manifest recorded for `rel`, or None if never read."""
+def _known(con: duckdb.DuckDBPyConnection, rel: str) -> tuple | None:
+    """(sha256, size_bytes, mtime_ns, min_ts_utc, max_ts_utc) the manifest recorded for `rel`,
+    or None if never read."""
     rows = run(con, "select_manifest_sha", {"source_path": rel}).fetchall()
     return rows[0] if rows else None
+
+
+GPU_TABLE = "raw_gpu_samples"
+
+
+def gpu_days_touched(con: duckdb.DuckDBPyConnection, rels: list[str]) -> dict[str, set[date]]:
+    """The UTC days the GPU samples of landing files `rels` feed, per file, in one query (an
+    ingest asks once for all the telemetry files it read, not file by file)."""
+    if not rels:
+        return {}
+    lo, hi = run(con, "select_manifest_spans", {"source_paths": rels}).fetchone() or (None, None)
+    if lo is None or hi is None:
+        return {}
+    rows = run(
+        con, f"select_days_touched_{GPU_TABLE}", {"source_paths": rels, "lo": lo, "hi": hi}
+    ).fetchall()
+    days: dict[str, set[date]] = {}
+    for rel, day in rows:
+        days.setdefault(rel, set()).add(day)
+    return days
 
 
 def days_touched(
@@ -110,6 +132,9 @@ def days_touched(
     end (a running job or pod) counts up to `until`."""
     days: set[date] = set()
     for table in tables:
+        if table == GPU_TABLE:
+            days.update(gpu_days_touched(con, [rel]).get(rel, set()))
+            continue
         name = f"select_days_touched_{table}"
         params: dict[str, object] = {"source_path": rel}
         if "$until" in sql(name):
@@ -125,9 +150,11 @@ def _replace_file_rows(
     frame: pl.DataFrame | None,
     table: str | None,
     quarantine: pl.DataFrame,
+    replaces: bool,
 ) -> None:
     with transaction(con):
-        for t in (*RAW_TABLES, "quarantine"):
+        # a file never read before has no rows to remove (each delete scans its table)
+        for t in (*RAW_TABLES, "quarantine") if replaces else ():
             run(con, f"delete_{t}_source", {"source_path": rel})
         if frame is not None and table is not None:
             insert_frame(con, table, frame.with_columns(source_path=pl.lit(rel)))
@@ -141,15 +168,17 @@ def ingest_file(
     path: Path,
     force: bool = False,
     until: date | None = None,
+    gpu_days_later: bool = False,
 ) -> FileOutcome:
     """Read one landing file into its raw table (replacing its earlier rows); `until` (default
-    today, UTC) bounds the days touched by rows with no end."""
+    today, UTC) bounds the days touched by rows with no end. With `gpu_days_later` the days the
+    new GPU samples touch are left to the caller (`gpu_days_touched` over all files at once)."""
     rel = path.relative_to(cfg.landing_dir).as_posix()
     stat = path.stat()
     known = _known(con, rel)
     # Same size and modification time as when it was read: unchanged without reading it again,
     # so a nightly run's cost does not grow with the history in the landing folder.
-    if not force and known is not None and known[1:] == (stat.st_size, stat.st_mtime_ns):
+    if not force and known is not None and known[1:3] == (stat.st_size, stat.st_mtime_ns):
         return FileOutcome(rel, "", "unchanged")
     sha = sha256_of(path)
     if not force and known is not None and known[0] == sha:
@@ -186,7 +215,7 @@ def ingest_file(
             "min_ts_utc": None,
             "max_ts_utc": None,
         }
-        _replace_file_rows(con, rel, manifest, None, None, q)
+        _replace_file_rows(con, rel, manifest, None, None, q, replaces=known is not None)
         return FileOutcome(
             rel, "unreadable", "unreadable", message=str(e), days_touched=sorted(old_days)
         )
@@ -200,8 +229,17 @@ def ingest_file(
         "min_ts_utc": ts.min() if ts is not None else None,
         "max_ts_utc": ts.max() if ts is not None else None,
     }
-    _replace_file_rows(con, rel, manifest, result.frame, result.table, result.quarantine_frame())
-    new_days = days_touched(con, rel, (result.table,), until)
+    _replace_file_rows(
+        con,
+        rel,
+        manifest,
+        result.frame,
+        result.table,
+        result.quarantine_frame(),
+        replaces=known is not None,
+    )
+    later = gpu_days_later and result.table == GPU_TABLE
+    new_days = set() if later else days_touched(con, rel, (result.table,), until)
     first = f"; first problem {result.problems[0]}" if result.problems else ""
     return FileOutcome(
         rel,
@@ -212,6 +250,7 @@ def ingest_file(
         result.rows_quarantined,
         message=first,
         days_touched=sorted(old_days | new_days),
+        table=result.table,
     )
 
 
@@ -223,8 +262,12 @@ def ingest_landing(
     """Ingest every new or changed landing file; files removed from landing keep their rows."""
     summary = IngestSummary()
     for path in landing_files(cfg.landing_dir):
-        outcome = ingest_file(con, cfg, path)
+        outcome = ingest_file(con, cfg, path, gpu_days_later=True)
         summary.files.append(outcome)
         if on_file:
             on_file(outcome)
+    telemetry = [f for f in summary.files if f.status == "ingested" and f.table == GPU_TABLE]
+    new_days = gpu_days_touched(con, [f.path for f in telemetry])
+    for f in telemetry:
+        f.days_touched = sorted(set(f.days_touched) | new_days.get(f.path, set()))
     return summary

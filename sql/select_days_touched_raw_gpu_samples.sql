@@ -1,41 +1,35 @@
--- UTC days whose GPU energy one landing file's samples feed: the days of every interval a sample
--- bounds, from the previous sample of the same GPU (from any file) to the next one, as an
--- interval crossing midnight is cut into both days (an interval ending exactly at midnight is
--- not in the next day). Run before a changed file's rows are deleted (the days its old samples
--- fed) and after its new rows are inserted (the days they feed).
+-- UTC days whose GPU energy the samples of landing files $source_paths feed, per file: for each
+-- GPU in a file, from its previous sample (from any file) before the file's first sample of it
+-- to the next one after its last (an interval crossing midnight is cut into both days; one ending
+-- exactly at midnight is not in the next day). Run before a changed file's rows are deleted (the
+-- days its old samples fed) and once after an ingest for all files it read (the days their new
+-- samples feed). $lo and $hi are the files' first and last sample times (from the manifest), so
+-- only row groups near them are read, and neighbours are looked for within a day, as the pieces
+-- read at most a day beyond their window (insert_gpu_energy_intervals.sql): the cost of a nightly
+-- ingest does not grow with the history in the warehouse. Every day between a file's first and
+-- last sample of a GPU counts as touched.
 WITH mine AS (
-    SELECT host, gpu_index, min(ts_utc) AS lo, max(ts_utc) AS hi
+    SELECT source_path, host, gpu_index, min(ts_utc) AS lo, max(ts_utc) AS hi
     FROM raw_gpu_samples
-    WHERE source_path = $source_path
-    GROUP BY host, gpu_index
+    WHERE ts_utc >= $lo AND ts_utc <= $hi AND list_contains($source_paths, source_path)
+    GROUP BY source_path, host, gpu_index
 ),
-edges AS (
-    SELECT
-        m.host, m.gpu_index,
-        coalesce(max(s.ts_utc) FILTER (WHERE s.ts_utc < m.lo), m.lo) AS read_from,
-        coalesce(min(s.ts_utc) FILTER (WHERE s.ts_utc > m.hi), m.hi) AS read_to
-    FROM mine AS m
-    JOIN raw_gpu_samples AS s ON s.host = m.host AND s.gpu_index = m.gpu_index
-    GROUP BY m.host, m.gpu_index, m.lo, m.hi
-),
-neighbours AS (
-    SELECT
-        s.source_path, s.ts_utc,
-        lag(s.ts_utc) OVER w AS prev_ts,
-        lead(s.ts_utc) OVER w AS next_ts
-    FROM raw_gpu_samples AS s
-    JOIN edges AS e ON s.host = e.host AND s.gpu_index = e.gpu_index
-    WHERE s.ts_utc >= e.read_from AND s.ts_utc <= e.read_to
-    WINDOW w AS (PARTITION BY s.host, s.gpu_index ORDER BY s.ts_utc)
+near AS (
+    SELECT host, gpu_index, ts_utc
+    FROM raw_gpu_samples
+    WHERE ts_utc >= $lo - INTERVAL 1 DAY AND ts_utc <= $hi + INTERVAL 1 DAY
 ),
 spans AS (
     SELECT
-        CAST(coalesce(prev_ts, ts_utc) AS DATE) AS first_day,
-        CAST(greatest(ts_utc, coalesce(next_ts, ts_utc) - INTERVAL 1 MICROSECOND) AS DATE)
-            AS last_day
-    FROM neighbours
-    WHERE source_path = $source_path
+        m.source_path,
+        CAST(coalesce(max(n.ts_utc) FILTER (WHERE n.ts_utc < m.lo), m.lo) AS DATE) AS first_day,
+        CAST(greatest(m.hi, coalesce(min(n.ts_utc) FILTER (WHERE n.ts_utc > m.hi), m.hi)
+                            - INTERVAL 1 MICROSECOND) AS DATE) AS last_day
+    FROM mine AS m
+    JOIN near AS n ON n.host = m.host AND n.gpu_index = m.gpu_index
+    GROUP BY m.source_path, m.host, m.gpu_index, m.lo, m.hi
 )
-SELECT DISTINCT CAST(unnest(generate_series(first_day, last_day, INTERVAL 1 DAY)) AS DATE) AS day
-FROM (SELECT DISTINCT first_day, last_day FROM spans)
-ORDER BY day;
+SELECT DISTINCT
+    source_path, CAST(unnest(generate_series(first_day, last_day, INTERVAL 1 DAY)) AS DATE) AS day
+FROM (SELECT DISTINCT source_path, first_day, last_day FROM spans)
+ORDER BY source_path, day;

@@ -74,3 +74,22 @@ def test_changed_file_is_read_and_replaces_its_rows(fleet):
     changed = [f for f in out.files if f.status == "ingested"]
     assert [f.path for f in changed] == [rel]
     assert rows == changed[0].rows_read
+
+
+def test_gpu_days_touched_batched_and_per_file_agree(tmp_path):
+    """The days a telemetry file's samples feed: its own day, and the day before (the interval
+    from the previous day's last sample crosses midnight). Asked for all files at once (what an
+    ingest does) or file by file, and before a replaced file's rows go: the same days."""
+    from benchmarks.fleet import FleetSpec, generate
+
+    spec = FleetSpec(gpus=32, days=2, cadence_s=300, start=date(2026, 10, 1))
+    cfg = load_config(generate(tmp_path / "bench", spec).config_path)
+    d1, d2 = date(2026, 10, 1), date(2026, 10, 2)
+    with warehouse.connect(cfg.warehouse_path) as con:
+        summary = ingest.ingest_landing(con, cfg)
+        lake = {f.path: f.days_touched for f in summary.files if f.table == "raw_gpu_samples"}
+        assert len(lake) == 6  # 3 blocks of hosts (2 + 1 in Stockholm, 1 in Virginia) x 2 days
+        for rel, days in lake.items():
+            assert days == ([d1] if "/2026-10-01/" in rel else [d1, d2]), rel
+            assert sorted(ingest.gpu_days_touched(con, [rel])[rel]) == days
+            assert sorted(ingest.days_touched(con, rel, ("raw_gpu_samples",), d2)) == days
