@@ -29,6 +29,8 @@ import polars as pl
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 LOCK_TIMEOUT_ENV = "WATTPRINT_LOCK_TIMEOUT_S"
 DEFAULT_LOCK_TIMEOUT_S = 600.0
+MEMORY_LIMIT_ENV = "WATTPRINT_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "1GiB"
 log = logging.getLogger("wattprint.warehouse")
 
 
@@ -192,13 +194,22 @@ def _acquire(
         pause = min(pause * 2, 0.5)
 
 
+def memory_limit() -> str:
+    """DuckDB's memory limit: env `WATTPRINT_DUCKDB_MEMORY_LIMIT`, default 1 GiB. Beyond it
+    DuckDB spills sorts and joins to `<warehouse>.tmp/`, so a nightly run over 57.6 M samples
+    stays within a 2 GiB process (DuckDB's own default is 80 % of the machine's memory)."""
+    return os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT)
+
+
 def _open(path: Path, read_only: bool, deadline: float) -> duckdb.DuckDBPyConnection:
     """duckdb.connect, retried while a process outside this lock (a DuckDB shell, a notebook)
     holds DuckDB's own file lock."""
     pause = 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(
+                str(path), read_only=read_only, config={"memory_limit": memory_limit()}
+            )
         except duckdb.IOException as e:
             if "Could not set lock" not in str(e) or time.monotonic() >= deadline:
                 raise
