@@ -21,14 +21,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.warehouse import sql
+from pipeline.warehouse import memory_limit, sql
 
 ALLOCATION_COLUMNS = ["job_key", "host", "gpus_on_host", "start_utc", "end_utc"]
 
 
 def floor(files: list[Path], allocations: pa.Table, host_gpus: int) -> dict[str, float]:
     """Energy (Wh) per job_key from the interval join, in one DuckDB query."""
-    con = duckdb.connect()
+    con = duckdb.connect(config={"memory_limit": memory_limit()})  # the pipeline's limit
     try:
         con.register("allocations", allocations)
         rows = con.execute(

@@ -72,12 +72,17 @@ keyed AS (
     LEFT JOIN labelled_hours AS l ON l.host = f.host AND l.hour_utc = f.hour_utc
 ),
 runs AS (
+    -- energy summed as integer nanowatt-hours and time as integer microseconds: exact, so the
+    -- same in any order, which lets this 60-million-row aggregation stream (an ordered float sum
+    -- would hold every value until its group is complete)
     SELECT
         hour_utc, site, host, gpu_index, source, count(*) AS n,
         min(start_utc) AS start_utc, max(end_utc) AS end_utc,
         any_value(start_power_w) AS start_power_w, any_value(end_power_w) AS end_power_w,
-        sum(energy_wh ORDER BY start_utc) AS energy_wh, any_value(workload) AS workload,
-        sum(dur_s ORDER BY start_utc) AS dur_s
+        CASE WHEN count(*) = 1 THEN any_value(energy_wh)
+             ELSE sum(CAST(round(energy_wh * 1e9) AS HUGEINT)) / 1e9 END AS energy_wh,
+        any_value(workload) AS workload,
+        sum(epoch_us(end_utc) - epoch_us(start_utc)) / 1e6 AS dur_s
     FROM keyed
     GROUP BY hour_utc, site, host, gpu_index, source, segment, alone
 ),

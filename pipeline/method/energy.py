@@ -50,7 +50,9 @@ def build_gpu_energy_intervals(
 def build_gpu_energy_attributed(
     con: duckdb.DuckDBPyConnection, start: datetime, end: datetime
 ) -> int:
-    return replace_window(con, "gpu_energy_attributed", {"start": start, "end": end})
+    # float sums are ordered by a key unique within their group, the merge sums integers: the
+    # same bits under any thread count
+    return replace_window(con, "gpu_energy_attributed", {"start": start, "end": end}, parallel=True)
 
 
 def build_footprint_hourly(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> int:
