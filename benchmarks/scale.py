@@ -94,6 +94,7 @@ class Result:
     spec: FleetSpec
     stages: list[Stage] = field(default_factory=list)
     ratios: dict[str, float] = field(default_factory=dict)
+    figures: dict[str, float] = field(default_factory=dict)  # cross-checks, with units
     notes: list[str] = field(default_factory=list)
 
     def stage(self, name: str) -> Stage:
@@ -131,11 +132,14 @@ def timed(result: Result, name: str, rows: int | Callable[[object], int], fn: Ca
     return out
 
 
-def run_pipeline(result: Result, cfg: Config, first: date, last: date) -> None:
-    """The nightly run's domain code for days [first, last] (what the Dagster assets call)."""
+def run_pipeline(
+    result: Result, cfg: Config, first: date, last: date, report_from: date | None = None
+) -> None:
+    """The nightly run's domain code for days [first, last] (what the Dagster assets call); the
+    report covers `report_from` (default `first`) to `last`."""
     start = datetime.combine(first, datetime.min.time())
     end = datetime.combine(last + timedelta(days=1), datetime.min.time())
-    samples = result.spec.samples
+    samples = result.spec.samples // result.spec.days * ((last - first).days + 1)
     with connect(cfg.warehouse_path) as con:
         load_inventory(con, cfg)
         timed(result, "ingest", lambda s: s.rows_accepted, lambda: ingest_landing(con, cfg))
@@ -146,8 +150,9 @@ def run_pipeline(result: Result, cfg: Config, first: date, last: date) -> None:
         timed(result, "footprint", int, lambda: build_footprint_hourly(con, start, end))
         timed(result, "daily summary", int, lambda: build_daily_summary(con, start, end))
         timed(result, "cost", int, lambda: build_cost_attributed(con, start, end))
-        label = first.strftime("%Y-%m")
-        timed(result, "report", 0, lambda: report_period(con, cfg, first, last, label))
+        since = report_from or first
+        label = since.strftime("%Y-%m")
+        timed(result, "report", 0, lambda: report_period(con, cfg, since, last, label))
 
 
 def compare(result: Result, fleet: Fleet, cfg: Config, pandas_files: int) -> None:
@@ -169,7 +174,9 @@ def compare(result: Result, fleet: Fleet, cfg: Config, pandas_files: int) -> Non
     # the two baselines compute the same thing: a cross-check that they are the same method
     if len(some) == len(files):
         worst = max(abs(floor_wh[k] - pandas_wh.get(k, 0.0)) for k in floor_wh)
+        result.figures["floor_pandas_max_diff_wh"] = worst
         result.notes.append(f"floor and pandas agree within {worst:.3g} Wh per job")
+    result.figures["floor_job_energy_kwh"] = sum(floor_wh.values()) / 1000
     result.notes.append(
         f"floor total {sum(floor_wh.values()) / 1000:,.1f} kWh over "
         f"{len(floor_wh):,} jobs; pandas ran on {len(some)} of {len(files)} files"
@@ -188,6 +195,35 @@ def measure(
     run_pipeline(result, cfg, spec.start, last)
     if compare_baselines and not spec.smi:
         compare(result, fleet, cfg, pandas_files)
+    return result
+
+
+def _held_back(landing: Path, day: date) -> list[Path]:
+    """The landing files of `day` alone: its telemetry and its sacct files."""
+    lake = sorted((landing / "telemetry" / "lake" / day.isoformat()).glob("*.parquet"))
+    return lake + sorted(landing.glob(f"slurm/*/sacct-{day.isoformat()}-*.txt"))
+
+
+def nightly(gpus: int, cadence_s: int, history_days: int, folder: Path) -> Result:
+    """The nightly run for the day after `history_days` days already computed: that day's files
+    land, then ingest, the day's partitions and the month's report. Only the nightly run is
+    timed; the history is built first, untimed."""
+    spec = FleetSpec(gpus, history_days + 1, cadence_s)
+    result = Result(spec)
+    fleet = generate(folder, spec)
+    cfg = load_config(fleet.config_path)
+    last = spec.start + timedelta(days=history_days)
+    hold = folder / "held-back"
+    moved = []
+    for path in _held_back(cfg.landing_dir, last):
+        target = hold / path.relative_to(cfg.landing_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        moved.append((path.rename(target), path))
+    history = Result(spec)
+    run_pipeline(history, cfg, spec.start, last - timedelta(days=1))
+    for held, path in moved:
+        held.rename(path)
+    run_pipeline(result, cfg, last, last, report_from=spec.start)
     return result
 
 
@@ -215,6 +251,10 @@ def report(result: Result) -> str:
     return "\n".join(lines)
 
 
+def _without_report(result: Result) -> float:
+    return result.end_to_end_s - result.stage("report").seconds
+
+
 def main(
     gpus: int = typer.Option(1024, help="GPUs (8 per host)"),
     days: int = typer.Option(1, help="UTC days of telemetry"),
@@ -222,11 +262,30 @@ def main(
     smi: bool = typer.Option(False, help="nvidia-smi CSV logs instead of telemetry Parquet"),
     pandas_files: int = typer.Option(2, help="telemetry files the pandas baseline reads"),
     keep: Annotated[Path | None, typer.Option(help="generate into this folder, keep it")] = None,
+    history_days: Annotated[
+        int,
+        typer.Option(
+            help="instead: the nightly run after this many days of history, against the "
+            "nightly run after 1 day (ratio = this / 1 day)"
+        ),
+    ] = 0,
 ) -> None:
     spec = FleetSpec(gpus, days, cadence_s, smi=smi)
     folder = keep or Path(tempfile.mkdtemp(prefix="wattprint-bench-"))
     try:
-        print(report(measure(spec, folder, pandas_files)))
+        if history_days:
+            runs = {n: nightly(gpus, cadence_s, n, folder / f"h{n}") for n in (1, history_days)}
+            for n, r in runs.items():
+                print(f"nightly run after {n} day(s) of history:")
+                print(report(r))
+            short, long = runs[1], runs[history_days]
+            print(
+                f"  nightly ratio {history_days} days / 1 day of history: "
+                f"{long.end_to_end_s / short.end_to_end_s:.2f} (report included), "
+                f"{_without_report(long) / _without_report(short):.2f} (without the report)"
+            )
+        else:
+            print(report(measure(spec, folder, pandas_files)))
     finally:
         if keep is None:
             shutil.rmtree(folder, ignore_errors=True)

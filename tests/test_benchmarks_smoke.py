@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from benchmarks.readers import fleet, measure
 
 
@@ -24,3 +26,49 @@ def test_fleet_is_deterministic_and_on_8_gpu_hosts() -> None:
     assert a.equals(b)
     assert a["host"].n_unique() == 2
     assert sorted(a["gpu_index"].unique().to_list()) == list(range(8))
+
+
+def test_scale_benchmark_runs_every_stage_and_the_baselines_agree(tmp_path: Path) -> None:
+    """The fleet benchmark end to end on 32 GPUs: every stage runs, ingest accepts every sample,
+    the floor query and the pandas baseline (on all files) compute the same per-job energy, and
+    the pipeline's job energy matches theirs (they skip only hour cuts and interpolation)."""
+    from benchmarks.fleet import FleetSpec
+    from benchmarks.scale import PIPELINE, measure, report
+    from pipeline.config import load_config
+    from pipeline.warehouse import connect
+
+    spec = FleetSpec(gpus=32, days=1, cadence_s=300)
+    result = measure(spec, tmp_path, pandas_files=100)
+    names = [s.name for s in result.stages]
+    assert names == ["generate", *PIPELINE, "floor query", "pandas baseline"]
+    assert spec.samples == 32 * 288
+    assert result.stage("ingest").rows >= spec.samples  # plus sacct, serving, billing, grid rows
+    assert result.stage("pandas baseline").rows == spec.samples
+    assert result.figures["floor_pandas_max_diff_wh"] < 1e-6
+    assert set(result.ratios) == {
+        "attribution / floor (time)",
+        "attribution speed-up over pandas",
+    }
+    assert all(v > 0 for v in result.ratios.values())
+    text = report(result)
+    assert "end to end" in text and "peak RSS" in text and "32 GPUs" in text
+
+    cfg = load_config(tmp_path / "wattprint.yaml")
+    with connect(cfg.warehouse_path, read_only=True) as con:
+        ours = (
+            con.table("gpu_energy_attributed")
+            .filter("job_key IS NOT NULL")
+            .aggregate("sum(energy_wh)")
+            .fetchall()[0][0]
+        )
+    assert ours / 1000 == pytest.approx(result.figures["floor_job_energy_kwh"], rel=2e-3)
+
+
+def test_nightly_benchmark_times_only_the_new_day(tmp_path: Path) -> None:
+    from benchmarks.scale import nightly
+
+    result = nightly(gpus=16, cadence_s=900, history_days=2, folder=tmp_path)
+    # the new day's telemetry: 16 GPUs x 96 samples
+    assert result.stage("energy pieces").rows == 16 * 96
+    ingest = result.stage("ingest")
+    assert 16 * 96 <= ingest.rows < 2 * 16 * 96  # the new day's files only, not the history
