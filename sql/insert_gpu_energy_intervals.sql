@@ -65,15 +65,12 @@ overlapping AS (
     WHERE lo <= earlier_hi
 ),
 joined AS NOT MATERIALIZED (
+    -- the host's site and power model join after the window, so the sort carries less
     SELECT
-        s.host, s.gpu_index, s.ts_utc, h.site, h.idle_w, h.tdp_w, s.util_pct, s.energy_mj,
-        s.workload,
-        coalesce(s.power_w, h.idle_w + (h.tdp_w - h.idle_w) * s.util_pct / 100.0) AS power_w,
-        s.power_w IS NULL AS power_estimated,
+        s.host, s.gpu_index, s.ts_utc, s.power_w, s.util_pct, s.energy_mj, s.workload,
         s.source_path, s.line, o.host IS NOT NULL AS may_repeat
     FROM readable AS s
     JOIN edges AS e ON e.host = s.host AND e.gpu_index = s.gpu_index
-    JOIN hosts AS h ON h.host = s.host
     LEFT JOIN overlapping AS o ON o.host = s.host AND o.gpu_index = s.gpu_index
     WHERE s.ts_utc >= e.read_from AND s.ts_utc <= e.read_to
 ),
@@ -87,15 +84,25 @@ samples AS (
 ),
 pairs AS (
     SELECT
-        host, gpu_index, site, idle_w, tdp_w, workload,
+        host, gpu_index, workload,
         ts_utc AS t0, lead(ts_utc) OVER w AS t1,
         epoch(lead(ts_utc) OVER w - ts_utc) AS dt_s,
-        power_w AS p0, lead(power_w) OVER w AS p1,
+        power_w AS w0, lead(power_w) OVER w AS w1,
         util_pct AS u0, lead(util_pct) OVER w AS u1,
-        energy_mj AS e0, lead(energy_mj) OVER w AS e1,
-        power_estimated OR lead(power_estimated) OVER w AS any_estimated
+        energy_mj AS e0, lead(energy_mj) OVER w AS e1
     FROM samples
     WINDOW w AS (PARTITION BY host, gpu_index ORDER BY ts_utc)
+),
+priced AS (
+    -- a sample without power but with a utilisation is priced by the power model
+    SELECT
+        p.*, h.site, h.idle_w, h.tdp_w,
+        coalesce(p.w0, h.idle_w + (h.tdp_w - h.idle_w) * p.u0 / 100.0) AS p0,
+        coalesce(p.w1, h.idle_w + (h.tdp_w - h.idle_w) * p.u1 / 100.0) AS p1,
+        p.w0 IS NULL OR p.w1 IS NULL AS any_estimated
+    FROM pairs AS p
+    JOIN hosts AS h ON h.host = p.host
+    WHERE p.t1 IS NOT NULL AND p.t1 > $start AND p.t0 < $end
 ),
 counted AS (
     SELECT
@@ -111,8 +118,7 @@ counted AS (
                 THEN (power(2.0, 64) - e0) + e1
         END AS counter_mj,
         coalesce(idle_w + (tdp_w - idle_w) * (u0 + u1) / 200.0, (p0 + p1) / 2.0) AS gap_power_w
-    FROM pairs
-    WHERE t1 IS NOT NULL AND t1 > $start AND t0 < $end
+    FROM priced
 ),
 shaped AS (
     SELECT
