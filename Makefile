@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint clean docs-pages
+.PHONY: demo test lint clean docs-pages bench
 
 $(BIN)/wattprint: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,13 @@ docs-pages: demo
 	rm -f docs/report-pages/page-*.png
 	mkdir -p docs/report-pages
 	pdftoppm -r 64 -png demo-output/reports/2026-10/report.pdf docs/report-pages/page
+
+# the README's performance table (about 10 minutes on 2 cores; figures printed, not asserted)
+bench: $(BIN)/wattprint
+	$(BIN)/python -m benchmarks.scale --gpus 10000 --days 1 --cadence-s 15
+	$(BIN)/python -m benchmarks.scale --gpus 256 --cadence-s 60 --history-days 30
+	$(BIN)/python -m benchmarks.readers --gpus 256 --hours 6 --cadence-s 5 --repeat 3
+	$(BIN)/python -m benchmarks.report --models 50 --repeat 3
 
 lint: $(BIN)/wattprint
 	$(BIN)/ruff check pipeline tests

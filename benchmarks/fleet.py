@@ -50,7 +50,7 @@ from pipeline.demo.inventory import (
     config_dict,
 )
 from pipeline.demo.telemetry import smi_files
-from pipeline.demo.workloads import _OWNERS, HOUR, Job, Profile, ServeSpec, utilisation
+from pipeline.demo.workloads import HOUR, Job, Profile, ServeSpec, owned_job, utilisation
 from pipeline.demo.writers import write_grid, write_sacct, write_serving
 
 BLOCK_HOSTS = 16
@@ -128,12 +128,8 @@ class _Jobs:
         profile: Profile,
         **kw: object,
     ) -> Job:
-        user, account, partition, steps = _OWNERS[profile]
         state = "RUNNING" if end is None else "COMPLETED"
-        job = Job(
-            name, site, tuple(hosts), gpus, start, end, state, profile,
-            user=user, account=account, partition=partition, steps=steps, **kw,
-        )  # fmt: skip
+        job = owned_job(name, site, hosts, gpus, start, end, state, profile, **kw)
         job.job_id = self.next_id[site.name]
         self.next_id[site.name] += 1
         job.gpu_indices = {h: tuple(range(gpus)) for h in hosts}

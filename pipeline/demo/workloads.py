@@ -65,6 +65,23 @@ _OWNERS: dict[Profile, tuple[str, str, str, tuple[str, ...]]] = {
 }
 
 
+def owned_job(
+    name: str,
+    site: SiteSpec,
+    hosts: list[str],
+    gpus: int,
+    start: int,
+    end: int | None,
+    state: str,
+    profile: Profile,
+    **kw: Any,
+) -> Job:
+    """A job with the user, account, partition and steps its kind of work has (`kw` overrides)."""
+    user, account, partition, steps = _OWNERS[profile]
+    fields: dict[str, Any] = dict(user=user, account=account, partition=partition, steps=steps)
+    return Job(name, site, tuple(hosts), gpus, start, end, state, profile, **(fields | kw))
+
+
 def build_jobs(t0: int, days: int, rng: np.random.Generator) -> list[Job]:
     """All jobs of the period [t0, t0 + days), with ids and GPU indices assigned."""
     period = days * 86400
@@ -90,11 +107,7 @@ def build_jobs(t0: int, days: int, rng: np.random.Generator) -> list[Job]:
         profile: Profile,
         **kw: Any,
     ) -> Job:
-        user, account, partition, steps = _OWNERS[profile]
-        fields: dict[str, Any] = (
-            dict(user=user, account=account, partition=partition, steps=steps) | kw
-        )
-        job = Job(name, site, tuple(hosts), gpus, start, end, state, profile, **fields)
+        job = owned_job(name, site, hosts, gpus, start, end, state, profile, **kw)
         if end is not None and not start < end <= end_of_period:
             raise AssertionError(f"demo job {name} has an impossible end time")
         jobs.append(job)
