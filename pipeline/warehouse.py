@@ -295,12 +295,10 @@ def replace_window(
     table: str,
     params: Mapping[str, Any],
     parallel: bool = False,
-    batches: Sequence[Mapping[str, Any]] = ({},),
 ) -> int:
     """Recompute one table's rows for a window: `delete_<table>_window` then `insert_<table>`,
     in one transaction, so a rerun gives the same rows and a failure leaves the old ones.
-    `parallel`: the insert adds no floats up, so every thread count gives the same rows.
-    `batches`: run the insert once per entry, with these parameters added (disjoint parts)."""
+    `parallel`: the insert adds no floats up, so every thread count gives the same rows."""
     window = {"start": params["start"], "end": params["end"]}
     # Sums in the SQL are ordered; one thread as well, because DuckDB's parallel operators can still
     # feed equal-keyed float additions in varying order, and a rerun must give the same bits.
@@ -309,13 +307,10 @@ def replace_window(
     try:
         with transaction(con):
             run(con, f"delete_{table}_window", window)
-            total = 0
-            for extra in batches:
-                inserted = run(con, f"insert_{table}", {**params, **extra}).fetchall()
-                total += int(inserted[0][0]) if inserted else 0
+            inserted = run(con, f"insert_{table}", params).fetchall()
     finally:
         con.execute("RESET threads")
-    return total
+    return int(inserted[0][0]) if inserted else 0
 
 
 def one(

@@ -37,9 +37,6 @@ WITH readable AS (
     FROM raw_gpu_samples
     WHERE (power_w IS NOT NULL OR util_pct IS NOT NULL OR energy_mj IS NOT NULL)
       AND ts_utc >= $start - to_seconds($lookback_s) AND ts_utc < $end + to_seconds($lookback_s)
-      -- a large window runs as several inserts, each for the hosts of one hash bucket, so that
-      -- each one's sort fits in memory (pipeline/method/energy.py)
-      AND hash(host) % $buckets = $bucket
 ),
 edges AS (
     SELECT

@@ -93,30 +93,3 @@ def test_gpu_days_touched_batched_and_per_file_agree(tmp_path):
             assert days == ([d1] if "/2026-10-01/" in rel else [d1, d2]), rel
             assert sorted(ingest.gpu_days_touched(con, [rel])[rel]) == days
             assert sorted(ingest.days_touched(con, rel, ("raw_gpu_samples",), d2)) == days
-
-
-def test_pieces_in_host_batches_equal_one_batch(tmp_path, monkeypatch):
-    """A large window's pieces are built in batches of hosts (each sort fits in memory): the
-    rows are exactly those of one insert."""
-    from datetime import datetime
-
-    from benchmarks.fleet import FleetSpec, generate
-    from pipeline.inventory import load_inventory
-    from pipeline.method import energy
-
-    spec = FleetSpec(gpus=48, days=2, cadence_s=300, start=date(2026, 10, 1))
-    cfg = load_config(generate(tmp_path / "bench", spec).config_path)
-    start, end = datetime(2026, 10, 1), datetime(2026, 10, 3)
-
-    def pieces(con) -> list:
-        return con.table("gpu_energy_intervals").order("all").fetchall()
-
-    with warehouse.connect(cfg.warehouse_path) as con:
-        load_inventory(con, cfg)
-        ingest.ingest_landing(con, cfg)
-        one_batch = energy.build_gpu_energy_intervals(con, cfg, start, end)
-        expected = pieces(con)
-        monkeypatch.setattr(energy, "SAMPLES_PER_BATCH", 2_000)  # 48 x 576 samples: 14 batches
-        batched = energy.build_gpu_energy_intervals(con, cfg, start, end)
-        assert batched == one_batch == len(expected) > 0
-        assert pieces(con) == expected

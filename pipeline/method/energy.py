@@ -22,7 +22,7 @@ from datetime import datetime
 import duckdb
 
 from pipeline.config import Config
-from pipeline.warehouse import one, replace_window
+from pipeline.warehouse import replace_window
 
 # A counter decrease is read as a wrap only if the wrapped delta is energy the GPU could draw in
 # the interval at this multiple of its TDP (boards exceed TDP only in millisecond excursions, so an
@@ -30,9 +30,6 @@ from pipeline.warehouse import one, replace_window
 WRAP_MAX_TDP_RATIO = 2.0
 # samples further than this before or after a window are not read (see the pieces SQL)
 LOOKBACK_MIN_S = 86400.0
-# samples one pieces insert sorts at most (about 0.5 GiB in DuckDB's window sort): a larger window
-# runs as several inserts, by host hash bucket, instead of one sort spilling to disk
-SAMPLES_PER_BATCH = 8_000_000
 
 
 def build_gpu_energy_intervals(
@@ -46,11 +43,8 @@ def build_gpu_energy_intervals(
         "wrap_max_tdp_ratio": WRAP_MAX_TDP_RATIO,
         "lookback_s": max(cfg.telemetry.max_fill_s, LOOKBACK_MIN_S),
     }
-    (samples,) = one(con, "select_gpu_samples_count_window", {"start": start, "end": end})
-    buckets = max(1, -(-int(samples) // SAMPLES_PER_BATCH))
-    batches = [{"bucket": b, "buckets": buckets} for b in range(buckets)]
     # windows and a unique-keyed dedup only, no float sums: the same rows under any thread count
-    return replace_window(con, "gpu_energy_intervals", params, parallel=True, batches=batches)
+    return replace_window(con, "gpu_energy_intervals", params, parallel=True)
 
 
 def build_gpu_energy_attributed(
