@@ -6,10 +6,11 @@ for 50 models renders in <= 5 s" (on a 2-core machine).
 Widens the hand-made report sample (tests/report_sample.py) to a full calendar month of daily
 rows and `--models` models, each with training, serving, functional units, efficiency, crossover
 and a cumulative lifecycle series, plus the sections a real run fills (full-boundary phases,
-uncertainty per model, checks, regulatory annex, one input file per site and day). The figures
-are consistent: daily rows sum to the phase figures, phases to the totals, the models' training
-and inference energy to the training and inference phases, each model's cumulative series to
-its lifecycle figures.
+uncertainty per model, checks, regulatory annex, per-site factors, and an input manifest of one
+telemetry file per site and day plus one power file per host: 163 files, fewer than the 14-day
+demo's 258). The figures are consistent: daily rows sum to the phase figures, phases to the
+totals, the models' training and inference energy to the training and inference phases, each
+model's cumulative series to its lifecycle figures.
 
 Times each stage of `pipeline.report.render.write_report` on its own (disclosure.json, the SVG
 charts, the Jinja HTML, the WeasyPrint PDF, the CSV tables), then `write_report` end to end into
@@ -49,6 +50,7 @@ from pipeline.report.model import (
     DailyPhaseEnergy,
     Disclosure,
     Efficiency,
+    Factor,
     FunctionalUnits,
     InferenceFigures,
     InputFile,
@@ -78,6 +80,7 @@ WATER_L_PER_KWH = 1.74
 EMBODIED_KG_PER_GPU_H = 0.0187
 USD_PER_GPU_H = 2.31
 GPU_SHARE_OF_IT = 0.86  # accelerator share of IT energy; the rest is host overhead
+HOSTS_PER_SITE = 8  # one node power file each
 UNCERTAINTY_BAND = (0.93, 1.001, 1.08)  # p5, p50, p95 as multiples of the central figure
 
 _FAMILIES = (
@@ -436,7 +439,8 @@ def monthly_disclosure(models: int = 50, seed: int = 20250301) -> Disclosure:
         for team, w in zip(team_names, team_w, strict=True)
     ]
 
-    # one telemetry file per site and day, the month's scheduler, serving, billing and grid files
+    # one telemetry file per site and day, one power file per host, the month's scheduler,
+    # serving, billing and grid files
     inputs = [
         InputFile(
             path=f"landing/telemetry/{s.site}/dcgm-{(start + timedelta(days=i)).isoformat()}.prom",
@@ -447,11 +451,40 @@ def monthly_disclosure(models: int = 50, seed: int = 20250301) -> Disclosure:
         for s in sites
         for i in range(days)
     ]
+    inputs += [  # node power (BMC) files, one per host
+        InputFile(
+            path=f"landing/power/{s.site}/bmc-{s.site}-h100-{h:03d}.csv",
+            format="node power csv",
+            rows=44_640,
+            sha256=f"{rng.getrandbits(256):064x}",
+        )
+        for s in sites
+        for h in range(1, HOSTS_PER_SITE + 1)
+    ]
     inputs += [
         f.model_copy(update={"sha256": f"{rng.getrandbits(256):064x}"})
         for f in sample.inputs
         if "telemetry" not in f.path
     ]
+    factors = list(sample.factors)
+    for s in sites:  # what a real run lists per site: PUE, WUE, grid fallback, residual mix
+        factors += [
+            Factor(name=f"PUE {s.site}", value=f"{s.pue}", unit="ratio", source="Operator report"),
+            Factor(name=f"WUE {s.site}", value="0.21", unit="L/kWh", source="Operator report"),
+            Factor(
+                name=f"Grid fallback {s.grid_zone}",
+                value=f"{s.mean_gco2e_per_kwh}",
+                unit="g CO2e/kWh",
+                source="Annual average, Ember 2024",
+            ),
+            Factor(
+                name=f"Residual mix {s.grid_zone}",
+                value="0.5602",
+                unit="kg CO2e/kWh",
+                source="AIB European Residual Mixes 2023",
+            ),
+        ]
+    factors = list({f.name: f for f in factors}.values())  # the sample's PUEs once
 
     quantiles = _quantiles("total", _carbon(total_kwh))
     for p, kwh in energy.items():
@@ -511,7 +544,7 @@ def monthly_disclosure(models: int = 50, seed: int = 20250301) -> Disclosure:
                 "unattributed_cost_usd": totals.cost_unattributed_usd,
             }
         ),
-        factors=sample.factors,
+        factors=factors,
         inputs=inputs,
         notes=sample.notes,
         uncertainty=UncertaintyFigures(seed=seed, samples=2000, quantiles=quantiles),
