@@ -7,6 +7,10 @@ are escaped in `charts.py`, and the stylesheet read from `templates/report.css`)
 WeasyPrint gets a `SafeURLFetcher` that serves files inside `templates/` and refuses every other
 URL (other local files, http(s), data:, ...), so even markup that slipped through could not read
 local files or reach the network while the PDF is made.
+
+The PDF is made from the same template with each chart as an `<img>` of the same SVG document,
+served from memory (`print_charts`), and with SVG labels drawn as one run each (`svg_text`):
+both only make WeasyPrint faster (benchmarks/report.py); report.html keeps the charts inline.
 """
 
 from __future__ import annotations
