@@ -15,10 +15,12 @@ both only make WeasyPrint faster (benchmarks/report.py); report.html keeps the c
 
 from __future__ import annotations
 
+import gc
 import logging
 import mimetypes
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -247,6 +249,25 @@ class _ChartImages(URLFetcher):
         return URLFetcherResponse(url, data, headers={"Content-Type": "image/svg+xml"})
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """CPython's cyclic garbage collector off while WeasyPrint lays out and writes the PDF.
+
+    A 50-model report builds ~400,000 objects that live until the PDF is written, and the
+    collector's full passes rescan them again and again: about a quarter of the render time.
+    With the collector off, short-lived objects are still freed by reference counting; the
+    render's reference cycles (~250,000 more objects at 50 models, ~15 MB) wait until the
+    collector, switched back on afterwards (unless it was off already), next runs.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def render_pdf(
     html: str, url_fetcher: URLFetcher | None = None, images: Mapping[str, bytes] | None = None
 ) -> bytes:
@@ -257,8 +278,9 @@ def render_pdf(
     if images:
         fetcher = _ChartImages(images, fetcher)
     svg_text.install()  # chart labels shaped as one run each, not one code point at a time
-    document = HTML(string=html, base_url=str(TEMPLATES_DIR), url_fetcher=fetcher)
-    pdf = document.write_pdf(pdf_tags=True)
+    with _no_cyclic_gc():
+        document = HTML(string=html, base_url=str(TEMPLATES_DIR), url_fetcher=fetcher)
+        pdf = document.write_pdf(pdf_tags=True)
     assert pdf is not None
     return pdf
 
