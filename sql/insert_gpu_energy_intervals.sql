@@ -32,7 +32,9 @@
 -- crossing an edge is missed. The bound is what keeps a nightly run's cost independent of the
 -- history in the warehouse (the time filter prunes row groups by their min/max).
 INSERT INTO gpu_energy_intervals
-WITH readable AS (
+WITH readable AS NOT MATERIALIZED (
+    -- read by three steps below: scanned again by each (cheap) rather than held (57.6 M rows a
+    -- day for 10,000 GPUs at 15 s would spill)
     SELECT source_path, line, host, gpu_index, ts_utc, power_w, util_pct, energy_mj, workload
     FROM raw_gpu_samples
     WHERE (power_w IS NOT NULL OR util_pct IS NOT NULL OR energy_mj IS NOT NULL)
@@ -142,14 +144,16 @@ shaped AS (
     WHERE counter_mj IS NOT NULL
        OR (dt_s <= $max_fill_s AND p0 IS NOT NULL AND p1 IS NOT NULL)
 ),
+hours AS (
+    -- one row per hour an interval touches (unnest in the projection: a LATERAL join would hold
+    -- every interval in memory to join it back)
+    SELECT *, unnest(range(date_trunc('hour', t0), t1, INTERVAL 1 HOUR)) AS hour_utc
+    FROM shaped
+),
 pieces AS (
-    SELECT
-        i.*, hr.hour_utc,
-        greatest(i.t0, hr.hour_utc) AS c,
-        least(i.t1, hr.hour_utc + INTERVAL 1 HOUR) AS d
-    FROM shaped AS i,
-        LATERAL (SELECT unnest(range(date_trunc('hour', i.t0), i.t1, INTERVAL 1 HOUR)) AS hour_utc) AS hr
-    WHERE hr.hour_utc >= $start AND hr.hour_utc < $end
+    SELECT *, greatest(t0, hour_utc) AS c, least(t1, hour_utc + INTERVAL 1 HOUR) AS d
+    FROM hours
+    WHERE hour_utc >= $start AND hour_utc < $end
 ),
 powered AS (
     SELECT
