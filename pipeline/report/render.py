@@ -206,7 +206,7 @@ def print_charts(chart_markup: dict[str, object]) -> tuple[dict[str, object], di
 
     WeasyPrint parses inline SVG with the HTML parser and runs the CSS cascade over every SVG
     node; as an image the same document is parsed as XML and skips the cascade, which saves
-    about a second on a 50-model report. Returns (the template context's chart entries, the SVG
+    ~0.8 s on a 50-model report. Returns (the template context's chart entries, the SVG
     bytes by image URL) for `render_pdf`. The image's alt text is the chart's own title, as the
     tagged PDF took it from the inline SVG; the phase swatches stay inline.
     """
