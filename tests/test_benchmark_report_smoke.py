@@ -21,7 +21,8 @@ def test_report_benchmark_runs_and_prints_every_model(tmp_path: Path) -> None:
     figures = measure(models=3, repeat=1, folder=tmp_path)
     assert tuple(figures.stages_s) == STAGES
     assert all(s > 0 for s in figures.stages_s.values())
-    assert figures.total_s > 0 and figures.ratio > 0
+    assert figures.total_s > 0 and figures.total_cpu_s > 0 and figures.ratio > 0
+    assert figures.collect_s >= 0
     assert (figures.models, figures.days) == (3, 31)
     assert figures.pages > 0 and figures.csv_files > 0
     assert {"json", "html", "pdf", "tables"} <= set(figures.paths)
@@ -32,7 +33,7 @@ def test_report_benchmark_runs_and_prints_every_model(tmp_path: Path) -> None:
     for name in model_names(3):
         assert name in text, name
     lines = "\n".join(figures.lines())
-    for stage in (*STAGES, "total", "ratio"):
+    for stage in (*STAGES, "total", "collect", "ratio"):
         assert stage in lines
 
 
