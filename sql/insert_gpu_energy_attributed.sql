@@ -28,7 +28,8 @@
 -- crossing a boundary, labelled ones, and every piece of a host-hour with labelled pieces (whose
 -- ends cut the others) stay as they are (coverage 1).
 INSERT INTO gpu_energy_attributed
-WITH fine AS (
+WITH fine AS NOT MATERIALIZED (
+    -- read twice (labelled hours, then every piece): scanned again rather than held
     SELECT *, epoch(end_utc - start_utc) AS dur_s
     FROM gpu_energy_intervals
     WHERE hour_utc >= $start AND hour_utc < $end
