@@ -173,6 +173,11 @@ def render_charts(d: Disclosure) -> dict[str, object]:
             phase: Markup(charts.phase_swatch_svg(phase, phases, f"{i}"))
             for i, phase in enumerate(phases)
         },
+        # the full-boundary table repeats the swatches: its own pattern ids (an id is unique)
+        "full_swatches": {
+            phase: Markup(charts.phase_swatch_svg(phase, phases, f"full-{i}"))
+            for i, phase in enumerate(phases)
+        },
         "daily_chart": Markup(charts.daily_phase_energy_svg(d)) if d.daily else None,
         "share_chart": Markup(charts.phase_share_svg(d)) if d.phases else None,
         "crossover_charts": [
