@@ -98,9 +98,8 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def _known(con: duckdb.DuckDBPyConnection, rel: str) -> tuple | None:
-    """(sha256, size_bytes, mtime_ns, min_ts_utc, max_ts_utc) the manifest recorded for `rel`,
-    or None if never read."""
+def _known(con: duckdb.DuckDBPyConnection, rel: str) -> tuple[str, int, int | None] | None:
+    """(sha256, size_bytes, mtime_ns) the manifest recorded for `rel`, or None if never read."""
     rows = run(con, "select_manifest_sha", {"source_path": rel}).fetchall()
     return rows[0] if rows else None
 
@@ -178,7 +177,7 @@ def ingest_file(
     known = _known(con, rel)
     # Same size and modification time as when it was read: unchanged without reading it again,
     # so a nightly run's cost does not grow with the history in the landing folder.
-    if not force and known is not None and known[1:3] == (stat.st_size, stat.st_mtime_ns):
+    if not force and known is not None and known[1:] == (stat.st_size, stat.st_mtime_ns):
         return FileOutcome(rel, "", "unchanged")
     sha = sha256_of(path)
     if not force and known is not None and known[0] == sha:
