@@ -40,18 +40,22 @@ WITH readable AS NOT MATERIALIZED (
     WHERE (power_w IS NOT NULL OR util_pct IS NOT NULL OR energy_mj IS NOT NULL)
       AND ts_utc >= $start - to_seconds($lookback_s) AND ts_utc < $end + to_seconds($lookback_s)
 ),
+file_spans AS (
+    -- one pass over the samples: each file's span per GPU, and its samples nearest the window
+    SELECT
+        host, gpu_index, source_path, min(ts_utc) AS lo, max(ts_utc) AS hi,
+        max(ts_utc) FILTER (WHERE ts_utc < $start) AS last_before,
+        min(ts_utc) FILTER (WHERE ts_utc >= $end) AS first_after
+    FROM readable
+    GROUP BY host, gpu_index, source_path
+),
 edges AS (
     SELECT
         host, gpu_index,
-        coalesce(max(ts_utc) FILTER (WHERE ts_utc < $start), $start) AS read_from,
-        coalesce(min(ts_utc) FILTER (WHERE ts_utc >= $end), $end) AS read_to
-    FROM readable
+        coalesce(max(last_before), $start) AS read_from,
+        coalesce(min(first_after), $end) AS read_to
+    FROM file_spans
     GROUP BY host, gpu_index
-),
-file_spans AS (
-    SELECT host, gpu_index, source_path, min(ts_utc) AS lo, max(ts_utc) AS hi
-    FROM readable
-    GROUP BY host, gpu_index, source_path
 ),
 overlapping AS (
     -- GPUs with two files whose sample spans overlap: only there can a sample be read twice
