@@ -296,11 +296,14 @@ def _days(spec: FleetSpec) -> Iterator[tuple[date, int]]:
 
 
 def generate(out_dir: Path, spec: FleetSpec, progress=lambda msg: None) -> Fleet:
-    """Write the fleet's landing files and config under `out_dir` (replacing its landing folder)."""
+    """Write the fleet's landing files and config under `out_dir`, replacing what an earlier
+    fleet left there (landing files, warehouse, reports)."""
     out_dir = Path(out_dir)
-    landing = out_dir / "landing"
-    if landing.exists():
-        shutil.rmtree(landing)
+    config = config_dict(spec.start)
+    paths = config["paths"]
+    for rel in (paths["landing"], Path(paths["warehouse"]).parent, paths["reports"]):
+        shutil.rmtree(out_dir / rel, ignore_errors=True)
+    landing = out_dir / paths["landing"]
     landing.mkdir(parents=True)
     r_jobs, r_tel, r_serve, r_bill, r_grid = np.random.default_rng(spec.seed).spawn(5)
     sites = sites_for(spec.gpus)
@@ -335,7 +338,6 @@ def generate(out_dir: Path, spec: FleetSpec, progress=lambda msg: None) -> Fleet
     write_billing(landing, spec.t0, spec.days, r_bill, hosts=sites[1].host_names)
     write_grid(landing, spec.t0, spec.days, r_grid)
     write_hydro_profile(out_dir / HYDRO_PROFILE)
-    config = config_dict(spec.start)
     config["host_groups"] = [
         {
             "hosts": s.hosts,

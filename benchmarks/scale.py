@@ -189,8 +189,6 @@ def measure(
     result = Result(spec)
     fleet = timed(result, "generate", spec.samples, lambda: generate(folder, spec))
     cfg = load_config(fleet.config_path)
-    for old in (cfg.warehouse_path, cfg.reports_dir):  # a kept folder from an earlier run
-        shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
     last = spec.start + timedelta(days=spec.days - 1)
     run_pipeline(result, cfg, spec.start, last)
     if compare_baselines and not spec.smi:

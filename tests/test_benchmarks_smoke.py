@@ -1,5 +1,5 @@
-"""The reader benchmark still runs end to end on a tiny fleet (figures are printed, not asserted:
-timings on a shared machine are noise)."""
+"""The reader and fleet-scale benchmarks still run end to end on tiny fleets (figures are printed,
+not asserted: timings on a shared machine are noise)."""
 
 from __future__ import annotations
 
