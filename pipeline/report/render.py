@@ -167,17 +167,18 @@ def uncertainty_rows(d: Disclosure) -> list[tuple[str, dict[str, Quantiles]]]:
 def render_charts(d: Disclosure) -> dict[str, object]:
     """The report's SVG charts and phase swatches, as the template context reads them."""
     phases = charts.ordered_phases(d.phases.keys())
+
+    def swatches(prefix: str) -> dict[str, Markup]:
+        # one set per table that shows them: a pattern id must be unique in the document
+        return {
+            phase: Markup(charts.phase_swatch_svg(phase, phases, f"{prefix}{i}"))
+            for i, phase in enumerate(phases)
+        }
+
     return {
         "phase_order": phases,
-        "swatches": {
-            phase: Markup(charts.phase_swatch_svg(phase, phases, f"{i}"))
-            for i, phase in enumerate(phases)
-        },
-        # the full-boundary table repeats the swatches: its own pattern ids (an id is unique)
-        "full_swatches": {
-            phase: Markup(charts.phase_swatch_svg(phase, phases, f"full-{i}"))
-            for i, phase in enumerate(phases)
-        },
+        "swatches": swatches(""),
+        "full_swatches": swatches("full-"),
         "daily_chart": Markup(charts.daily_phase_energy_svg(d)) if d.daily else None,
         "share_chart": Markup(charts.phase_share_svg(d)) if d.phases else None,
         "crossover_charts": [
