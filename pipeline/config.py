@@ -477,9 +477,14 @@ class Config(_Strict):
         return rows
 
     def read_context(self) -> ReadContext:
-        """What readers need from the config: site time zones and the noheader field list."""
+        """What readers need from the config: site time zones, the noheader field list and each
+        host's GPU count."""
         fields = self.telemetry.nvidia_smi_fields
-        return ReadContext(self.timezone_for_path, tuple(fields) if fields else None)
+        return ReadContext(
+            timezone_for_path=self.timezone_for_path,
+            nvidia_smi_fields=tuple(fields) if fields else None,
+            gpus_per_host={h: g.gpus for g in self.host_groups for h in g.expanded},
+        )
 
     def timezone_for_path(self, path: Path) -> str:
         """The site time zone of a file kept under a folder named for a host or site."""

@@ -44,6 +44,7 @@ from pipeline.readers import (
     slurm_sacct,
     telemetry_parquet,
 )
+from pipeline.readers._gpu_cap import cap_gpus
 from pipeline.readers.base import (
     Problem,
     ReadContext,
@@ -162,6 +163,8 @@ def read_file(path: Path, ctx: ReadContext = DEFAULT_CONTEXT) -> ReadResult:
     """
     path = Path(path)
     if _parquet.is_parquet(path):
-        return _detect_parquet(path).read(path, ctx)
-    source = _text.load(path)
-    return _detect(source).read(source, ctx)
+        result = _detect_parquet(path).read(path, ctx)
+    else:
+        source = _text.load(path)
+        result = _detect(source).read(source, ctx)
+    return cap_gpus(result, ctx.gpus_per_host)

@@ -15,7 +15,7 @@ What `line` means depends on the container:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,11 +42,15 @@ class ReadContext:
 
     - `timezone_for_path`: the IANA zone of a file's local timestamps (its site's zone);
     - `nvidia_smi_fields`: the `--query-gpu` field list of `csv,noheader` logs, which carry no
-      header to say which column is which (config `telemetry.nvidia_smi_fields`).
+      header to say which column is which (config `telemetry.nvidia_smi_fields`);
+    - `gpus_per_host`: the inventory's GPU count per host (config `host_groups`); None when there
+      is no inventory at all (`wattprint validate` without `--config`). A host never gets more
+      GPU indices than this says; a host missing from it keeps the GPUs its telemetry shows.
     """
 
     timezone_for_path: Callable[[Path], str] = field(default=lambda p: "UTC")
     nvidia_smi_fields: tuple[str, ...] | None = None
+    gpus_per_host: Mapping[str, int] | None = None
 
 
 @dataclass

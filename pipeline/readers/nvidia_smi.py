@@ -21,14 +21,9 @@ What nvidia-smi writes, and how each shape is read:
   power.draw is the 1 s average, which integrates best). A reading must be a finite, non-negative
   number of W; utilisation a number in 0..100.
 - Host: an optional `hostname` column, else the name of the folder the file sits in.
-- GPU index: the `index` column. Without one, nvidia-smi still lists GPUs in index order within
-  each poll, but stamps every row with its own time (rows of one poll differ by a few ms, e.g.
-  `11:27:05.177`, `.188`, `.192`), so rows cannot be grouped by equal timestamps:
-  * with a `uuid`, `pci.bus_id` or `serial` column, a GPU's index is the order in which its
-    identity first appears on its host (the first poll lists them in index order);
-  * with none, a poll is a burst of rows: a row more than `POLL_GAP_US` after the previous row of
-    its host (or before it) starts a new poll, and the GPUs are the rows of a poll in order.
-    Polling faster than every ~0.1 s (`-lms` < 100) defeats this; log `index` to be safe.
+- GPU index: the `index` column; without one, the uuid/bus id/serial, else the rows of one poll
+  cut by the pauses between polls and the host's GPU count in the inventory; never more GPUs on
+  a host than the inventory lists (`_smi_gpus`, which says how).
 - Time: nvidia-smi writes the host's local wall-clock time without a zone; it is read in the site's
   zone (`ctx.timezone_for_path`). A time skipped by the spring change is quarantined. A time in the
   autumn repeated hour is resolved by file order per GPU: rows take the earlier (summer-time)
@@ -57,7 +52,7 @@ feed the same checks, so a file reads the same either way.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -65,6 +60,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from pipeline.readers import _smi_fast
+from pipeline.readers._smi_gpus import number_gpus
 from pipeline.readers._text import (
     NOT_TEXT_REASON,
     TextFile,
@@ -133,8 +129,6 @@ NO_READING = ("[N/A]", "N/A", "[Not Supported]", "[Not Available]")
 TIMESTAMP_FAST = "%Y/%m/%d %H:%M:%S.%3f"
 TIMESTAMP_FORMAT = "%Y/%m/%d %H:%M:%S%.f"
 TIMESTAMP_EXAMPLE = "2024/01/15 10:00:00.123"
-# Rows of one poll are written milliseconds apart; polls are `-l` seconds apart.
-POLL_GAP_US = 100_000
 
 _HEADER_FIELD = re.compile(r"([a-z][a-z0-9_.]*)(?:\s*\[([^\]]*)\])?", re.IGNORECASE)
 # A whole line of header-like fields: the vectorised pre-filter before `parse_header`.
@@ -360,35 +354,6 @@ def _parse_times(frame: pl.DataFrame, raw: str = "r_ts") -> pl.DataFrame:
     return frame
 
 
-def _scatter(frame: pl.DataFrame, sub: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Series:
-    """A full-height column that is `sub[name]` at `sub["_i"]` and null elsewhere."""
-    full = pl.repeat(None, frame.height, dtype=dtype, eager=True).rename(name)
-    if sub.height:
-        full = full.scatter(sub["_i"], sub[name].cast(dtype))
-    return full
-
-
-def _gpu_positions(frame: pl.DataFrame) -> pl.Series:
-    """GPU index of rows without an `index` column (see the module docstring)."""
-    by_id = frame.filter(pl.col("by_identity") & pl.col("id_key").is_not_null())
-    # The first well-formed row of each identity fixes its place; a mangled line's truncated
-    # identity must not push the real GPUs along.
-    first = by_id.filter(pl.col("count_ok")).group_by("host", "id_key").agg(first=pl.min("line"))
-    first = first.with_columns(pos=(pl.col("first").rank("dense").over("host") - 1).cast(pl.Int32))
-    by_id = by_id.join(first, on=["host", "id_key"], how="inner").select("_i", "pos")
-
-    burst = frame.filter(
-        ~pl.col("has_index") & ~pl.col("by_identity") & pl.col("ts_local").is_not_null()
-    ).select("_i", "host", "ts_local")
-    gap = (pl.col("ts_local") - pl.col("ts_local").shift(1).over("host")).dt.total_microseconds()
-    burst = (
-        burst.with_columns(new_poll=(gap.is_null() | (gap < 0) | (gap > POLL_GAP_US)))
-        .with_columns(poll=pl.col("new_poll").cum_sum().over("host"))
-        .select("_i", pos=pl.int_range(pl.len(), dtype=pl.Int32).over("host", "poll"))
-    )
-    return _scatter(frame, pl.concat([by_id, burst]), "pos", pl.Int32)
-
-
 def _fall_back_days(dates: list[date], tz: str) -> list[date]:
     """The local dates among `dates` on which `tz` turns its clocks back (a repeated hour)."""
     zone = ZoneInfo(tz)
@@ -483,9 +448,10 @@ def _reasons(layout: _Layout, origins: dict[int, str], tz: str) -> pl.Expr:
                 )
             )
         )
+    field_reasons.append(pl.col("gpu_problem"))
     if "index" not in layout.col and layout.identity:
         field_reasons.append(
-            pl.when(pl.col("gpu_index").is_null()).then(
+            pl.when(pl.col("gpu_index").is_null() & pl.col("gpu_problem").is_null()).then(
                 pl.lit(
                     f"{layout.identity}: expected the GPU's {layout.identity} (the log has no "
                     "index column, so it tells the GPUs apart), got nothing"
@@ -631,10 +597,12 @@ def read(source: TextFile, ctx: ReadContext) -> ReadResult:
     rows = _fast_rows(source, ctx, found[1], host) if found[0] == 0 else None
     if rows is None:
         rows = _line_rows(source, ctx, host)
-    return _judge(source, rows, tz)
+    return _judge(source, rows, tz, ctx.gpus_per_host)
 
 
-def _judge(source: TextFile, rows: _Rows, tz: str) -> ReadResult:
+def _judge(
+    source: TextFile, rows: _Rows, tz: str, gpus_per_host: Mapping[str, int] | None
+) -> ReadResult:
     """Values parsed and checked, GPUs numbered, times in UTC; accepted rows and quarantine."""
     frame = rows.frame.with_row_index("_i")
     if "ts_local" not in frame.columns:
@@ -649,18 +617,11 @@ def _judge(source: TextFile, rows: _Rows, tz: str) -> ReadResult:
         index=index,
         index_bad=pl.col("has_index") & (index.is_null() | (index < 0)),
     )
-    if frame.select((~pl.col("has_index")).any()).item():
-        frame = frame.with_columns(
-            gpu_index=pl.when(pl.col("has_index"))
-            .then(pl.col("index"))
-            .otherwise(_gpu_positions(frame))
-        )
-    else:
-        frame = frame.with_columns(gpu_index=pl.col("index"))
-    frame = frame.with_columns(
-        gpu_index=pl.when(pl.col("index_bad")).then(None).otherwise(pl.col("gpu_index")),
-        ts_utc=_to_utc(frame, tz),
+    frame = number_gpus(
+        frame.with_columns(index=pl.when(pl.col("index_bad")).then(None).otherwise("index")),
+        gpus_per_host,
     )
+    frame = frame.with_columns(ts_utc=_to_utc(frame, tz))
 
     bad_lines = rows.bad_lines
     ok = (
