@@ -267,7 +267,9 @@ def validate(
     for heading in ("format", "read", "accepted", "quarantined"):
         table.add_column(heading)
     failed = False
-    out = Console()
+    # Piped output is not cut to 80 columns: a line per row keeps it greppable.
+    out = Console() if sys.stdout.isatty() else Console(width=160)
+    samples = []
     for f in files:
         try:
             r = read_file(f, ctx)
@@ -281,9 +283,34 @@ def validate(
         )
         for p in r.problems[:show]:
             typer.echo(f"{f}:{p.line}: {p.reason}")
+        if r.table == "raw_gpu_samples":
+            samples.append(r.frame)
     out.print(table)
+    if samples:
+        out.print(_hosts_table(samples, ctx.gpus_per_host))
     if failed:
         raise typer.Exit(1)
+
+
+def _hosts_table(samples: list, gpus_per_host: dict[str, int] | None) -> Table:
+    """GPUs seen per host against the inventory, time span (UTC) and cadence."""
+    from pipeline.readers.telemetry_hosts import telemetry_hosts
+
+    none = "no inventory (--config)" if gpus_per_host is None else "not in host_groups"
+    table = Table(title="GPU telemetry per host")
+    for heading in ("host", "GPUs seen", "GPUs configured", "from (UTC)", "to (UTC)", "cadence"):
+        table.add_column(heading)
+    for row in telemetry_hosts(samples, gpus_per_host).iter_rows(named=True):
+        cadence = row["cadence_s"]
+        table.add_row(
+            row["host"],
+            str(row["gpus_seen"]),
+            none if row["gpus_configured"] is None else str(row["gpus_configured"]),
+            f"{row['first_utc']:%Y-%m-%d %H:%M:%S}",
+            f"{row['last_utc']:%Y-%m-%d %H:%M:%S}",
+            "-" if cadence is None else f"{cadence:g} s",
+        )
+    return table
 
 
 @app.command()

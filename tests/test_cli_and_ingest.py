@@ -169,3 +169,21 @@ def test_run_rejects_a_bad_day_in_words(fleet):
     result = runner.invoke(app, ["run", "--config", str(fleet), "--start", "last week"])
     assert result.exit_code == 2
     assert "'yesterday' or 'today'" in result.output
+
+
+def test_validate_prints_gpus_seen_against_configured_span_and_cadence(fleet, tmp_path):
+    # Per host: GPUs in the log against the inventory's count, the time span and the cadence
+    # (issue 15). The demo config lists 8 GPUs on sto-h100-001; this log shows one, every minute.
+    host = tmp_path / "sto-h100-001"
+    host.mkdir()
+    f = host / "smi.csv"
+    f.write_text("\n".join([HEADER, *_smi_lines(5)]) + "\n")
+    result = runner.invoke(app, ["validate", "--config", str(fleet), str(f)])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("│ sto-h100-001 "))
+    cells = [c.strip() for c in line.split("│") if c.strip()]
+    assert cells[1:3] == ["1", "8"]
+    assert "60 s" in line and "2026-09-30" in line  # Stockholm 00:00 local is 22:00 UTC
+    # Without a config there is no inventory, and validate says so.
+    result = runner.invoke(app, ["validate", str(f)])
+    assert "no inventory" in result.output
