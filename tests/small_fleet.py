@@ -9,6 +9,7 @@ a blocked publication).
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -82,3 +83,11 @@ def run_all(cfg: Config) -> IngestSummary:
     summary = ingest(cfg)
     compute(cfg)
     return summary
+
+
+def copy_fleet(fleet: Fleet, dest: Path) -> Fleet:
+    """A copy of `fleet`'s files (landing, config, instrument profiles) without its warehouse and
+    reports, to corrupt without touching the original."""
+    ignore = shutil.ignore_patterns("warehouse", "reports", ".dagster_home")
+    shutil.copytree(fleet.root, dest, ignore=ignore, dirs_exist_ok=True)
+    return Fleet(dest, dest / fleet.config_path.relative_to(fleet.root))
