@@ -42,11 +42,14 @@ class ReadContext:
 
     - `timezone_for_path`: the IANA zone of a file's local timestamps (its site's zone);
     - `nvidia_smi_fields`: the `--query-gpu` field list of `csv,noheader` logs, which carry no
-      header to say which column is which (config `telemetry.nvidia_smi_fields`).
+      header to say which column is which (config `telemetry.nvidia_smi_fields`);
+    - `sacct_fields`: the `--format` field list of `sacct --noheader` exports, likewise
+      (config `scheduler.sacct_fields`).
     """
 
     timezone_for_path: Callable[[Path], str] = field(default=lambda p: "UTC")
     nvidia_smi_fields: tuple[str, ...] | None = None
+    sacct_fields: tuple[str, ...] | None = None
 
 
 @dataclass
