@@ -17,6 +17,7 @@ import hostlist
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pipeline.readers._sacct_layout import field_names
 from pipeline.readers.base import ReadContext
 
 PHASES = ("training", "fine_tuning", "inference", "evaluation", "development", "unclassified")
@@ -171,6 +172,21 @@ class Telemetry(_Strict):
         if self.max_fill_s < self.max_gap_s:
             raise ValueError(f"max_fill_s {self.max_fill_s} is below max_gap_s {self.max_gap_s}")
         return self
+
+
+class Scheduler(_Strict):
+    sacct_fields: list[str] | None = Field(
+        None,
+        description="the --format field list of sacct exports written with --noheader, in "
+        "order (e.g. [JobID, JobName, User, Account, Partition, State, Start, End, Elapsed, "
+        "NodeList, AllocTRES, Comment]); such exports carry no header line to say which field "
+        "is which",
+    )
+
+    @field_validator("sacct_fields")
+    @classmethod
+    def _sacct_fields(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else field_names(v)
 
 
 ESTIMATION_SOURCE = (
@@ -390,6 +406,7 @@ class Config(_Strict):
     timezone: str = Field("UTC", description="time zone of files that name no site or host")
     paths: Paths = Paths()
     telemetry: Telemetry = Telemetry()
+    scheduler: Scheduler = Scheduler()
     sites: dict[str, Site]
     gpu_models: dict[str, GpuModel]
     server_models: dict[str, ServerModel] = Field(default_factory=dict)
@@ -477,12 +494,14 @@ class Config(_Strict):
         return rows
 
     def read_context(self) -> ReadContext:
-        """What readers need from the config: site time zones, the noheader field list and each
+        """What readers need from the config: site time zones, the noheader field lists and each
         host's GPU count."""
         fields = self.telemetry.nvidia_smi_fields
+        sacct = self.scheduler.sacct_fields
         return ReadContext(
             timezone_for_path=self.timezone_for_path,
             nvidia_smi_fields=tuple(fields) if fields else None,
+            sacct_fields=tuple(sacct) if sacct else None,
             gpus_per_host={h: g.gpus for g in self.host_groups for h in g.expanded},
         )
 

@@ -1,5 +1,7 @@
 -- Slurm sacct lines, as read (steps kept with `step` set; jobs have step NULL). Times in UTC.
 -- gpus: GPUs allocated (AllocTRES); a MIG slice `<N>g.<M>gb` counts as N/7 of a GPU.
+-- end_from_elapsed: true when sacct printed End=Unknown for a finished job and end_utc is
+-- Start + Elapsed (pipeline/readers/_sacct_end.py); false when end_utc is the End as printed.
 CREATE TABLE IF NOT EXISTS raw_slurm_jobs (
     source_path VARCHAR NOT NULL,
     line        BIGINT NOT NULL,
@@ -15,5 +17,6 @@ CREATE TABLE IF NOT EXISTS raw_slurm_jobs (
     node_list   VARCHAR,
     hosts       VARCHAR[],
     gpus        DOUBLE,
-    comment     VARCHAR
+    comment     VARCHAR,
+    end_from_elapsed BOOLEAN
 );

@@ -8,7 +8,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.readers import ReadContext, ReadResult, detect_format, read_file, slurm_sacct
+from pipeline.readers import (
+    ReadContext,
+    ReadResult,
+    UnreadableFileError,
+    detect_format,
+    read_file,
+    slurm_sacct,
+)
 from pipeline.warehouse import connect, frame, insert_frame
 
 SNIPPETS = (
@@ -359,3 +366,341 @@ def test_steps_are_not_jobs_for_the_allocation_query(tmp_path: Path, ids: ReadRe
         )
     assert jobs["job_id"].to_list() == ["700_4", "800+0", "800+1", "901", "903"]
     assert jobs["gpus"].to_list() == [3.0, 40.0, 16.0, 1.0, 4.0]
+
+
+# --- finished jobs with End=Unknown (issue 15) -------------------------------------------------
+#
+# A job in a finished state has ended; an `End` of `Unknown` there is an accounting gap, not a job
+# still running. Left open it would hold its nodes to the end of every later window (a COMPLETED
+# job with End=Unknown moved 907 kWh to a phantom job). It is resolved from Start + Elapsed when
+# the export has Elapsed, else quarantined.
+
+# the finished states as issue 15 lists them, and a cancellation as sacct prints it
+FINISHED = "COMPLETED FAILED CANCELLED TIMEOUT OUT_OF_MEMORY NODE_FAIL PREEMPTED BOOT_FAIL".split()
+FINISHED += ["DEADLINE", "CANCELLED by 1234"]
+OPEN = ["RUNNING", "PENDING", "REQUEUED", "SUSPENDED", "RESIZING", "REQUEUE_HOLD"]
+ELAPSED_HEADER = "JobID|State|Start|End|Elapsed|NodeList|AllocTRES"
+
+
+@pytest.mark.parametrize("state", FINISHED)
+def test_finished_job_with_unknown_end_takes_start_plus_elapsed(tmp_path: Path, state: str) -> None:
+    result = read_file(
+        write(
+            tmp_path,
+            [ELAPSED_HEADER, f"71|{state}|2024-05-01T10:00:00|Unknown|02:30:15|gpu01|gres/gpu=8"],
+        ),
+        STOCKHOLM,
+    )
+    assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (1, 1, 0)
+    [row] = result.frame.iter_rows(named=True)
+    assert row["start_utc"] == datetime(2024, 5, 1, 8, 0)  # CEST
+    assert row["end_utc"] == datetime(2024, 5, 1, 10, 30, 15)  # Start + 2 h 30 min 15 s
+    assert row["end_from_elapsed"] is True
+
+
+@pytest.mark.parametrize("state", FINISHED)
+def test_finished_job_with_unknown_end_and_no_elapsed_is_quarantined(
+    tmp_path: Path, state: str
+) -> None:
+    lines = [HEADER, f"72|x|u|a|gpu|{state}|2024-05-01T10:00:00|Unknown|gpu01|gres/gpu=8|"]
+    result = read_file(write(tmp_path, lines), STOCKHOLM)
+    assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (1, 0, 1)
+    [problem] = result.problems
+    assert problem.line == 2
+    assert problem.reason == (
+        f"End: 'Unknown' for a job in the finished state '{state}'; expected its end time, or "
+        "an Elapsed (or ElapsedRaw) field to derive it as Start + Elapsed (a finished job is "
+        "never held open to the end of the window)"
+    )
+
+
+@pytest.mark.parametrize("state", OPEN)
+def test_unfinished_job_with_unknown_end_stays_open(tmp_path: Path, state: str) -> None:
+    # Elapsed of a running job is the time so far, not its length: its End stays open.
+    result = read_file(
+        write(
+            tmp_path,
+            [ELAPSED_HEADER, f"73|{state}|2024-05-01T10:00:00|Unknown|02:30:15|gpu01|gres/gpu=8"],
+        ),
+        STOCKHOLM,
+    )
+    [row] = result.frame.iter_rows(named=True)
+    assert row["end_utc"] is None and row["end_from_elapsed"] is False
+    assert result.problems == []
+
+
+@pytest.mark.parametrize(
+    ("elapsed", "seconds"),
+    [
+        ("1-02:03:04", 86400 + 2 * 3600 + 3 * 60 + 4),
+        ("02:03:04", 2 * 3600 + 3 * 60 + 4),
+        ("03:04", 3 * 60 + 4),
+        ("00:00:00", 0),
+        ("12-00:00:00", 12 * 86400),
+        ("0-23:59:59", 86399),
+    ],
+)
+def test_elapsed_formats(tmp_path: Path, elapsed: str, seconds: int) -> None:
+    lines = [ELAPSED_HEADER, f"74|COMPLETED|2024-05-01T10:00:00|Unknown|{elapsed}|gpu01|"]
+    [row] = read_file(write(tmp_path, lines), STOCKHOLM).frame.iter_rows(named=True)
+    assert (row["end_utc"] - row["start_utc"]).total_seconds() == seconds
+
+
+def test_elapsed_raw_seconds_resolve_the_end_too(tmp_path: Path) -> None:
+    lines = ["JobID|State|Start|End|ElapsedRaw", "75|TIMEOUT|2024-05-01T10:00:00|Unknown|5400"]
+    [row] = read_file(write(tmp_path, lines), STOCKHOLM).frame.iter_rows(named=True)
+    assert row["end_utc"] == datetime(2024, 5, 1, 9, 30)
+    assert row["end_from_elapsed"] is True
+
+
+@pytest.mark.parametrize("elapsed", ["", "Unknown", "1:2:3:4", "02:61:00", "1-25:00:00", "-01:00"])
+def test_unreadable_elapsed_quarantines_a_finished_job_it_would_resolve(
+    tmp_path: Path, elapsed: str
+) -> None:
+    lines = [ELAPSED_HEADER, f"76|COMPLETED|2024-05-01T10:00:00|Unknown|{elapsed}|gpu01|"]
+    result = read_file(write(tmp_path, lines), STOCKHOLM)
+    [problem] = result.problems
+    assert problem.reason.startswith(
+        "Elapsed: expected a duration like '1-02:03:04', '02:03:04' or '03:04' "
+        f"([DD-[HH:]]MM:SS) to derive the End of the finished job (state 'COMPLETED'), got "
+        f"{elapsed!r}"
+    )
+
+
+def test_elapsed_is_only_read_where_it_is_needed(tmp_path: Path) -> None:
+    # A known End is kept as written (Elapsed excludes suspended time, so it may differ), and an
+    # odd Elapsed on a row that does not need it quarantines nothing.
+    lines = [
+        ELAPSED_HEADER,
+        "77|COMPLETED|2024-05-01T10:00:00|2024-05-01T12:00:00|01:00:00|gpu01|",
+        "78|RUNNING|2024-05-01T10:00:00|Unknown|INVALID|gpu01|",
+    ]
+    result = read_file(write(tmp_path, lines), STOCKHOLM)
+    assert result.problems == []
+    assert result.frame["end_utc"].to_list() == [datetime(2024, 5, 1, 10, 0), None]
+    assert result.frame["end_from_elapsed"].to_list() == [False, False]
+
+
+def test_elapsed_is_real_time_across_the_autumn_change(tmp_path: Path) -> None:
+    # 01:30 CEST (23:30 UTC) on the night the clocks go back, plus three hours of real time:
+    # 02:30 UTC (03:30 CET), though the wall clock moved only two.
+    lines = [ELAPSED_HEADER, "79|COMPLETED|2024-10-27T01:30:00|Unknown|03:00:00|gpu01|"]
+    [row] = read_file(write(tmp_path, lines), STOCKHOLM).frame.iter_rows(named=True)
+    assert row["start_utc"] == datetime(2024, 10, 26, 23, 30)
+    assert row["end_utc"] == datetime(2024, 10, 27, 2, 30)
+
+
+def test_finished_job_with_no_end_field_needs_elapsed(tmp_path: Path) -> None:
+    lines = [
+        "JobID|State|Start|AllocTRES",
+        "80|COMPLETED|2024-05-01T10:00:00|gres/gpu=1",
+        "#",
+        "JobID|State|Start|Elapsed",
+        "81|FAILED|2024-05-01T10:00:00|00:10:00",
+    ]
+    result = read_file(write(tmp_path, lines), STOCKHOLM)
+    assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (2, 1, 1)
+    assert result.problems[0].line == 2
+    assert "no End field for a job in the finished state 'COMPLETED'" in result.problems[0].reason
+    assert result.frame["end_utc"].to_list() == [datetime(2024, 5, 1, 8, 10)]
+
+
+def test_finished_job_that_never_started_holds_nothing(tmp_path: Path) -> None:
+    # Cancelled while pending: no Start, so no allocation to hold open; kept as a pending row is.
+    lines = [HEADER, "82|x|u|a|gpu|CANCELLED by 0|None|Unknown|None assigned||"]
+    result = read_file(write(tmp_path, lines), STOCKHOLM)
+    [row] = result.frame.iter_rows(named=True)
+    assert row["start_utc"] is None and row["end_utc"] is None
+    assert row["end_from_elapsed"] is False
+
+
+def test_steps_of_a_finished_job_resolve_the_same_way(tmp_path: Path) -> None:
+    lines = [
+        ELAPSED_HEADER,
+        "83|COMPLETED|2024-05-01T10:00:00|Unknown|01:00:00|gpu01|gres/gpu=8",
+        "83.batch|COMPLETED|2024-05-01T10:00:00|Unknown|01:00:00|gpu01|gres/gpu=8",
+        "83.extern|COMPLETED|2024-05-01T10:00:00|Unknown||gpu01|gres/gpu=8",
+    ]
+    result = read_file(write(tmp_path, lines), STOCKHOLM)
+    assert result.frame["end_utc"].to_list() == [datetime(2024, 5, 1, 9, 0)] * 2
+    assert [p.line for p in result.problems] == [4]
+
+
+def test_a_resolved_job_is_not_an_allocation_after_its_end(tmp_path: Path) -> None:
+    lines = [
+        ELAPSED_HEADER,
+        "84|COMPLETED|2024-05-01T10:00:00|Unknown|01:00:00|gpu01|gres/gpu=8",
+        "85|RUNNING|2024-05-01T10:00:00|Unknown|01:00:00|gpu02|gres/gpu=8",
+    ]
+    result = read_file(write(tmp_path, lines), STOCKHOLM)
+    with connect(tmp_path / "w.duckdb") as con:
+        insert_frame(con, "raw_slurm_jobs", result.frame)
+        later = frame(
+            con,
+            "select_slurm_jobs_window",
+            {"start": datetime(2024, 5, 2), "end": datetime(2024, 5, 3)},
+        )
+    assert later["job_id"].to_list() == ["85"]  # the running one only
+
+
+# --- sacct --noheader with a configured field list (issue 15) ----------------------------------
+
+FIELDS = (
+    "JobID",
+    "JobName",
+    "User",
+    "Account",
+    "Partition",
+    "State",
+    "Start",
+    "End",
+    "Elapsed",
+    "NodeList",
+    "AllocTRES",
+    "Comment",
+)
+NOHEADER = [
+    "4242|llama|alice|ml|gpu|COMPLETED|2024-05-01T10:00:00|2024-05-01T12:00:00|02:00:00"
+    "|gpu[001-002]|gres/gpu=16|phase=train",
+    "4242.batch|batch|||gpu|COMPLETED|2024-05-01T10:00:00|2024-05-01T12:00:00|02:00:00|gpu001"
+    "|gres/gpu=8|",
+    "4243|eval|bob|ml|gpu|COMPLETED|2024-05-01T13:00:00|Unknown|00:45:00|gpu003|gres/gpu=4|",
+    "4244|serve|carol|ml|gpu|RUNNING|2024-05-01T14:00:00|Unknown|10:00:00|gpu004|gres/gpu=2|",
+]
+
+
+@pytest.fixture
+def configured() -> ReadContext:
+    return ReadContext(timezone_for_path=lambda p: "Europe/Stockholm", sacct_fields=FIELDS)
+
+
+def test_noheader_file_reads_with_the_configured_fields(
+    tmp_path: Path, configured: ReadContext
+) -> None:
+    path = write(tmp_path, NOHEADER)
+    assert detect_format(path) == "slurm-sacct"
+    result = read_file(path, configured)
+    assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (4, 4, 0)
+    # the same rows as the same export with its header
+    headed = read_file(write(tmp_path, ["|".join(FIELDS), *NOHEADER]), configured)
+    assert headed.frame.drop("line").equals(result.frame.drop("line"))
+    rows = rows_by_key(result)
+    assert rows[("4242", None)]["hosts"] == ["gpu001", "gpu002"]
+    assert rows[("4242", None)]["comment"] == "phase=train"
+    assert rows[("4243", None)]["end_utc"] == datetime(2024, 5, 1, 11, 45)  # Start + Elapsed
+    assert rows[("4244", None)]["end_utc"] is None
+
+
+def test_noheader_parsable_with_trailing_bar_reads_too(
+    tmp_path: Path, configured: ReadContext
+) -> None:
+    # `sacct -p --noheader` ends every line with '|'
+    result = read_file(write(tmp_path, [line + "|" for line in NOHEADER]), configured)
+    assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (4, 4, 0)
+    assert result.frame["comment"].to_list()[0] == "phase=train"
+
+
+def test_noheader_field_list_takes_sacct_width_suffixes_and_any_case(tmp_path: Path) -> None:
+    fields = tuple(f.lower() if i % 2 else f + "%30" for i, f in enumerate(FIELDS))
+    ctx = ReadContext(timezone_for_path=lambda p: "Europe/Stockholm", sacct_fields=fields)
+    assert read_file(write(tmp_path, NOHEADER), ctx).rows_accepted == 4
+
+
+def test_noheader_file_without_a_configured_field_list_is_unreadable(tmp_path: Path) -> None:
+    path = write(tmp_path, NOHEADER)
+    with pytest.raises(UnreadableFileError) as err:
+        read_file(path, STOCKHOLM)
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: no sacct header line")
+    assert "set scheduler.sacct_fields" in message
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (("JobID", "Sart", "End"), "scheduler.sacct_fields entry 'Sart' is not a sacct field"),
+        (("State", "Start", "End"), "scheduler.sacct_fields .* has no JobID"),
+    ],
+)
+def test_bad_configured_field_list_is_unreadable(
+    tmp_path: Path, fields: tuple[str, ...], message: str
+) -> None:
+    ctx = ReadContext(sacct_fields=fields)
+    with pytest.raises(UnreadableFileError, match=message):
+        read_file(write(tmp_path, NOHEADER), ctx)
+
+
+def test_noheader_line_with_another_field_count_names_the_configured_list(
+    tmp_path: Path, configured: ReadContext
+) -> None:
+    lines = [NOHEADER[0], "4245|short|line", NOHEADER[2] + "|extra|x"]
+    result = read_file(write(tmp_path, lines), configured)
+    assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (3, 1, 2)
+    listed = "|".join(FIELDS)
+    assert [(p.line, p.reason) for p in result.problems] == [
+        (
+            2,
+            f"expected 12 '|'-separated fields as configured in scheduler.sacct_fields "
+            f"({listed}), got 3",
+        ),
+        (
+            3,
+            f"expected 12 '|'-separated fields as configured in scheduler.sacct_fields "
+            f"({listed}), got 14",
+        ),
+    ]
+
+
+def test_a_header_in_the_file_wins_over_the_configured_list(
+    tmp_path: Path, configured: ReadContext
+) -> None:
+    # Blocks with a header are read against it; rows after a comment (another sacct run, maybe
+    # --noheader) fall back to the configured list.
+    lines = [
+        "JobID|State|AllocTRES",
+        "90|COMPLETED|gres/gpu=2",
+        "# later run, --noheader",
+        NOHEADER[3],
+    ]
+    result = read_file(write(tmp_path, lines), configured)
+    assert result.problems == []
+    assert result.frame["job_id"].to_list() == ["90", "4244"]
+
+
+def test_snippets_noheader_block_reads_with_its_field_list() -> None:
+    # Block [3] is `sacct -pno JobID,TRESUsageInMax` (trailing bar, no header): configured with
+    # that list, its three lines are rows; block [2] (`--format alloctres`) is one field, not two.
+    ctx = ReadContext(sacct_fields=("JobID", "TRESUsageInMax"))
+    result = read_file(SNIPPETS, ctx)
+    assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (9, 8, 1)
+    assert result.frame["line"].to_list() == [7, 8, 9, 10, 11, 19, 20, 21]
+    assert result.frame["job_id"].to_list()[-3:] == ["18194943"] * 3
+    assert result.frame["step"].to_list()[-3:] == [None, "batch", "extern"]
+    [problem] = result.problems
+    assert problem.line == 15
+    assert "as configured in scheduler.sacct_fields (JobID|TRESUsageInMax), got 1" in (
+        problem.reason
+    )
+
+
+@pytest.mark.parametrize(
+    ("head", "is_sacct"),
+    [
+        (NOHEADER, True),
+        (["# sacct --noheader -P", *NOHEADER], True),
+        (["4301|queued|PENDING|Unknown|Unknown", NOHEADER[0]], True),  # pending first
+        (["700_4|COMPLETED|2024-05-01T10:00:00|2024-05-01T11:00:00"], True),
+        (["800+1.0|RUNNING|2024-05-01T12:05:00|Unknown|gpu010|gres/gpu=8"], True),
+        (["18194943||"], False),  # a job id but no time: too little to tell
+        (["4243|eval|bob"], False),
+        (["abc|COMPLETED|2024-05-01T10:00:00|Unknown"], False),  # no job id
+        (["GB,2023-03-14T12:00:00Z,101"], False),  # grid CSV
+        (["2024/01/15 10:00:00.123, 0, 250.12 W"], False),  # nvidia-smi noheader
+        (["a|b|2024-05-01T10:00:00"], False),
+        (["4243|2024-05-01T10:00:00Z|x"], False),  # a zone: not sacct's local time
+        (["billing=112,cpu=36,gres/gpu=4"], False),
+    ],
+)
+def test_sniff_headerless_sacct_lines(head: list[str], is_sacct: bool) -> None:
+    assert slurm_sacct.sniff(head) is is_sacct

@@ -43,6 +43,8 @@ class ReadContext:
     - `timezone_for_path`: the IANA zone of a file's local timestamps (its site's zone);
     - `nvidia_smi_fields`: the `--query-gpu` field list of `csv,noheader` logs, which carry no
       header to say which column is which (config `telemetry.nvidia_smi_fields`);
+    - `sacct_fields`: the `--format` field list of `sacct --noheader` exports, likewise
+      (config `scheduler.sacct_fields`);
     - `gpus_per_host`: the inventory's GPU count per host (config `host_groups`); None when there
       is no inventory at all (`wattprint validate` without `--config`). A host never gets more
       GPU indices than this says; a host missing from it keeps the GPUs its telemetry shows.
@@ -50,6 +52,7 @@ class ReadContext:
 
     timezone_for_path: Callable[[Path], str] = field(default=lambda p: "UTC")
     nvidia_smi_fields: tuple[str, ...] | None = None
+    sacct_fields: tuple[str, ...] | None = None
     gpus_per_host: Mapping[str, int] | None = None
 
 

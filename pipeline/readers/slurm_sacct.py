@@ -2,7 +2,10 @@
 
 Real files are often several sacct runs pasted together with comment blocks between them, some run
 with `--noheader`; a row is only read against the header of its own block, so a comment ends a
-block and rows with no header before them are quarantined rather than guessed.
+block. Rows with no header before them are read against the configured `--noheader` field list
+(`scheduler.sacct_fields`, see _sacct_layout.py), a line with another field count quarantined
+naming the list; with no list configured they are quarantined, and a file with no header at all is
+unreadable with one line saying what to configure. Fields are never guessed.
 
 Decisions:
 
@@ -18,6 +21,9 @@ Decisions:
   hour the earlier instant is taken, except that an End which would then fall before its Start
   takes the later one (a job from 02:45 to 02:15 ran across the change). `Unknown`, `None` or an
   empty Start (pending) or End (still running) is null; an End still before Start is quarantined.
+- A finished job (COMPLETED, FAILED, CANCELLED, TIMEOUT, ...) with End=Unknown is not running: its
+  End is Start + Elapsed when the export has Elapsed (`end_from_elapsed` true), else the row is
+  quarantined; it is never held open to the end of the window (_sacct_end.py).
 - GPUs (`gpus`, DOUBLE) from AllocTRES: the untyped `gres/gpu=N` is the total and typed entries
   (`gres/gpu:h100=N`) only count when it is absent, so a line with both counts each GPU once. A
   MIG slice whose type ends in a `<N>g.<M>gb` profile (`gres/gpu:a100_3g.20gb=1`) counts as N/7
@@ -32,15 +38,22 @@ Decisions:
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import datetime
-from fractions import Fraction
 
 import hostlist
 import polars as pl
 
-from pipeline.readers._gpus import MIG_SLICES_PER_GPU, mig_share
+from pipeline.readers._sacct_end import EndError, elapsed_s, is_finished
+from pipeline.readers._sacct_layout import (
+    CONFIG_KEY,
+    JOB_ID,
+    Header,
+    configured_header,
+    no_header_error,
+    parse_header,
+    sniff,
+)
+from pipeline.readers._sacct_tres import TresError, count_gpus, mig_slices
 from pipeline.readers._text import (
     NOT_TEXT_REASON,
     TextFile,
@@ -52,6 +65,9 @@ from pipeline.readers._text import (
     zone_for,
 )
 from pipeline.readers.base import Problem, ReadContext, ReadResult
+
+__all__ = ["FORMAT", "NO_HEADER_REASON", "SCHEMA", "TABLE", "count_gpus", "mig_slices"]
+__all__ += ["parse_header", "read", "sniff"]
 
 FORMAT = "slurm-sacct"
 TABLE = "raw_slurm_jobs"
@@ -72,35 +88,15 @@ SCHEMA = pl.Schema(
         "hosts": pl.List(pl.String),
         "gpus": pl.Float64,
         "comment": pl.String,
+        "end_from_elapsed": pl.Boolean,
     }
 )
 NOT_NULL = ("line", "job_id")
 
-# `sacct --helpformat` (Slurm 23.x/24.x), lower-cased. A header line must start with one of these,
-# which is what tells a header from a data row.
-SACCT_FIELDS = frozenset(
-    f.lower()
-    for f in """
-    Account AdminComment AllocCPUS AllocGRES AllocNodes AllocTRES AssocID AveCPU AveCPUFreq
-    AveDiskRead AveDiskWrite AvePages AveRSS AveVMSize BlockID Cluster Comment Constraints
-    ConsumedEnergy ConsumedEnergyRaw Container CPUTime CPUTimeRAW DBIndex DerivedExitCode Elapsed
-    ElapsedRaw Eligible End ExitCode Extra FailedNode Flags GID Group JobID JobIDRaw JobName Layout
-    Licenses MaxDiskRead MaxDiskReadNode MaxDiskReadTask MaxDiskWrite MaxDiskWriteNode
-    MaxDiskWriteTask MaxPages MaxPagesNode MaxPagesTask MaxRSS MaxRSSNode MaxRSSTask MaxVMSize
-    MaxVMSizeNode MaxVMSizeTask McsLabel MinCPU MinCPUNode MinCPUTask NCPUS NNodes NodeList NTasks
-    Partition Planned PlannedCPU PlannedCPURAW Priority QOS QOSRAW QOSREQ Reason ReqCPUFreq
-    ReqCPUFreqGov ReqCPUFreqMax ReqCPUFreqMin ReqCPUS ReqGRES ReqMem ReqNodes ReqTRES Reservation
-    ReservationId Reserved ResvCPU ResvCPURAW Start State StdErr StdIn StdOut Submit SubmitLine
-    Suspended SystemComment SystemCPU Timelimit TimelimitRaw TotalCPU TRESUsageInAve
-    TRESUsageInMax TRESUsageInMaxNode TRESUsageInMaxTask TRESUsageInMin TRESUsageInMinNode
-    TRESUsageInMinTask TRESUsageInTot TRESUsageOutAve TRESUsageOutMax TRESUsageOutMaxNode
-    TRESUsageOutMaxTask TRESUsageOutMin TRESUsageOutMinNode TRESUsageOutMinTask TRESUsageOutTot
-    UID User UserCPU WCKey WCKeyID WorkDir
-    """.split()
-)
 NO_HEADER_REASON = (
     "no sacct header line before this row; expected `sacct --parsable2` output with a header "
-    "like JobID|JobName|User|Account|Partition|State|Start|End|NodeList|AllocTRES|Comment"
+    "like JobID|JobName|User|Account|Partition|State|Start|End|NodeList|AllocTRES|Comment "
+    f"(for a `--noheader` block, set {CONFIG_KEY})"
 )
 # Table column ← sacct field (lower-cased) for the fields copied as text.
 TEXT_FIELDS = {
@@ -111,112 +107,15 @@ TEXT_FIELDS = {
     "state": "state",
     "comment": "comment",
 }
+# Columns computed after the rows are parsed, not read from a line.
+DERIVED = ("source_path", "start_utc", "end_utc", "end_from_elapsed")
 NO_TIME = frozenset({"", "unknown", "none"})
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 NO_NODES = frozenset({"", "none assigned"})
 
-_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
-# Plain ids, array tasks (123_4, 123_[1-9%2]) and het components (123+1), then an optional step.
-_JOB_ID = re.compile(r"(\d+(?:_(?:\d+|\[[^\]]*\]))?(?:\+\d+)?)(?:\.([A-Za-z0-9_+-]+))?")
-_GPU_KEY = re.compile(r"gres/gpu(?::(.+))?")
-_GPU_COUNT = re.compile(r"[0-9]{1,9}")
-# A MIG profile at the end of a GPU type: `3g.20gb`, `a100_3g.20gb`, `nvidia_h100_1g.10gb+me`.
-_MIG_PROFILE = re.compile(
-    r"(?:.*[_:.-])?([0-9]+)g\.[0-9]+(?:\.[0-9]+)?gb(?:\+[a-z.]+)?", re.IGNORECASE
-)
-
-
-@dataclass(frozen=True)
-class Header:
-    line: int
-    fields: list[str]  # lower-cased, for lookup
-    trailing_bar: bool  # `sacct -p` ends every line, header included, with '|'
-    text: str  # as written, for messages
-
-    def describe(self) -> str:
-        return self.text
-
-
-def parse_header(line: str, line_no: int = 0) -> Header | None:
-    parts = line.strip().split("|")
-    trailing = len(parts) > 1 and parts[-1] == ""
-    if trailing:
-        parts = parts[:-1]
-    if not parts or parts[0].lower() not in SACCT_FIELDS:
-        return None
-    if not all(_FIELD_NAME.fullmatch(p) for p in parts):
-        return None
-    return Header(line_no, [p.lower() for p in parts], trailing, "|".join(parts))
-
-
-def sniff(head: list[str]) -> bool:
-    # Stricter than a header line while reading: a lone word like "State" in some text file must
-    # not make it a sacct file, and rows cannot be read without a job id anyway.
-    for line in head:
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        found = parse_header(line)
-        if found is not None and {"jobid", "jobidraw"} & set(found.fields):
-            return True
-    return False
-
 
 class _RowError(ValueError):
     pass
-
-
-def mig_slices(gpu_type: str) -> int | None:
-    """Compute slices of a MIG profile named at the end of a GPU type (`a100_3g.20gb` → 3)."""
-    match = _MIG_PROFILE.fullmatch(gpu_type)
-    return None if match is None else int(match.group(1))
-
-
-def count_gpus(tres: str) -> float:
-    """GPUs in an AllocTRES string, a MIG slice counting as its share of a GPU.
-
-    Slurm may list the untyped total and the per-type counts on one line
-    (`gres/gpu:h100=4,gres/gpu=4`): the untyped entry is the total, so typed entries are summed
-    only when it is absent. The total counts a MIG slice as one device; each slice the typed
-    entries name is replaced by its N/7 share (`gres/gpu:a100_3g.20gb=1,gres/gpu=1` → 3/7).
-    """
-    untyped: int | None = None
-    whole = 0  # typed entries that are whole GPUs
-    slices = 0  # MIG slices, counted as devices
-    share = Fraction(0)  # ... and as GPU shares (exact, rounded once at the end)
-    for entry in filter(None, (e.strip() for e in tres.split(","))):
-        key, eq, value = entry.partition("=")
-        if not eq or not key:
-            raise _RowError(f"AllocTRES: expected name=value entries, got {entry!r} in {tres!r}")
-        match = _GPU_KEY.fullmatch(key)
-        if match is None:
-            continue
-        if not _GPU_COUNT.fullmatch(value):
-            raise _RowError(f"AllocTRES: expected a whole GPU count in {entry!r}, got {value!r}")
-        if match.group(1) is None:
-            if untyped is not None and untyped != int(value):
-                raise _RowError(f"AllocTRES: two different untyped gres/gpu counts in {tres!r}")
-            untyped = int(value)
-            continue
-        n = mig_slices(match.group(1))
-        if n is None:
-            whole += int(value)
-            continue
-        one = mig_share(n)
-        if one is None:
-            raise _RowError(
-                f"AllocTRES: expected a MIG profile of 1 to {MIG_SLICES_PER_GPU} compute slices "
-                f"in {entry!r}, got {n}"
-            )
-        slices += int(value)
-        share += int(value) * one
-    if untyped is None:
-        return float(whole + share)
-    if slices > untyped:
-        raise _RowError(
-            f"AllocTRES: {slices} MIG slices but a gres/gpu total of {untyped} in {tres!r}; "
-            "expected the total to count every slice"
-        )
-    return float(untyped - slices + share)
 
 
 def _local_time(name: str, value: str) -> datetime | None:
@@ -239,7 +138,7 @@ def _row(header: Header, values: list[str]) -> dict[str, object]:
             f"the header on line {header.line} ({header.describe()}) has no JobID field; "
             "expected JobID (or JobIDRaw) to name the job"
         )
-    match = _JOB_ID.fullmatch(raw_id.strip())
+    match = JOB_ID.fullmatch(raw_id.strip())
     if match is None:
         raise _RowError(
             f"JobID: expected a Slurm job id like '123', '123_4' or '123.batch', got {raw_id!r}"
@@ -251,6 +150,10 @@ def _row(header: Header, values: list[str]) -> dict[str, object]:
     row["start_local"] = _local_time("Start", rec["start"]) if "start" in rec else None
     row["end_local"] = _local_time("End", rec["end"]) if "end" in rec else None
     row["start_raw"], row["end_raw"] = rec.get("start"), rec.get("end")
+    row["elapsed_s"] = None
+    state = rec.get("state")
+    if row["start_local"] is not None and row["end_local"] is None and is_finished(state):
+        row["elapsed_s"] = elapsed_s(rec, str(state))
     nodes = rec.get("nodelist")
     row["node_list"] = nodes if nodes else None
     if nodes is None:
@@ -270,9 +173,30 @@ def _row(header: Header, values: list[str]) -> dict[str, object]:
     return row
 
 
+def _fields(header: Header, line: str) -> list[str] | str:
+    """The line's values against its field list, or the reason it does not fit."""
+    values = line.split("|")
+    n = len(header.fields)
+    if header.trailing_bar:
+        if values[-1] != "":
+            return (
+                f"expected the line to end with '|' like the `sacct -p` header on line "
+                f"{header.line}; the line looks truncated"
+            )
+        values.pop()
+    elif header.trailing_bar is None and len(values) == n + 1 and values[-1] == "":
+        values.pop()  # a configured list read with `sacct -p --noheader`
+    if len(values) != n:
+        return f"expected {n} '|'-separated fields {header.origin()}, got {len(values)}"
+    return values
+
+
 def read(source: TextFile, ctx: ReadContext) -> ReadResult:
     tz = zone_for(source.path, ctx)
+    configured = configured_header(ctx, source.path)
     header: Header | None = None
+    seen_header = False
+    first_row: tuple[int, str] | None = None
     rows: list[dict[str, object]] = []
     problems: list[Problem] = []
     for i, line in enumerate(source.lines):
@@ -285,49 +209,36 @@ def read(source: TextFile, ctx: ReadContext) -> ReadResult:
             continue
         found = parse_header(line, line_no)
         if found is not None:
-            header = found
+            header, seen_header = found, True
             continue
+        first_row = first_row or (line_no, line)
         if i in source.bad:
             problems.append(problem(line_no, NOT_TEXT_REASON, line))
             continue
-        if header is None:
+        # Rows with no header of their own (`sacct --noheader`) take the configured list.
+        layout = header or configured
+        if layout is None:
             problems.append(problem(line_no, NO_HEADER_REASON, line))
             continue
-        values = line.split("|")
-        if header.trailing_bar:
-            if values[-1] != "":
-                problems.append(
-                    problem(
-                        line_no,
-                        f"expected the line to end with '|' like the `sacct -p` header on line "
-                        f"{header.line}; the line looks truncated",
-                        line,
-                    )
-                )
-                continue
-            values.pop()
-        if len(values) != len(header.fields):
-            problems.append(
-                problem(
-                    line_no,
-                    f"expected {len(header.fields)} '|'-separated fields as in the header on line "
-                    f"{header.line} ({header.describe()}), got {len(values)}",
-                    line,
-                )
-            )
+        values = _fields(layout, line)
+        if isinstance(values, str):
+            problems.append(problem(line_no, values, line))
             continue
         try:
-            row = _row(header, values)
-        except _RowError as exc:
+            row = _row(layout, values)
+        except (_RowError, EndError, TresError) as exc:
             problems.append(problem(line_no, str(exc), line))
             continue
         row["line"], row["raw"] = line_no, line
         rows.append(row)
+    if not seen_header and configured is None and first_row is not None:
+        raise no_header_error(source.path, *first_row)
 
     candidates = pl.DataFrame(
         rows,
         schema={
-            **{c: t for c, t in SCHEMA.items() if c not in ("source_path", "start_utc", "end_utc")},
+            **{c: t for c, t in SCHEMA.items() if c not in DERIVED},
+            "elapsed_s": pl.Int64,
             "start_local": pl.Datetime("us"),
             "end_local": pl.Datetime("us"),
             "start_raw": pl.String,
@@ -354,6 +265,13 @@ def read(source: TextFile, ctx: ReadContext) -> ReadResult:
             )
             .then(pl.col("end_later"))
             .otherwise(pl.col("end_utc"))
+        )
+        # A finished job with End=Unknown: Start + Elapsed, in real (UTC) time.
+        .with_columns(
+            end_utc=pl.when(pl.col("elapsed_s").is_not_null())
+            .then(pl.col("start_utc") + pl.duration(seconds=pl.col("elapsed_s")))
+            .otherwise(pl.col("end_utc")),
+            end_from_elapsed=pl.col("elapsed_s").is_not_null(),
         )
         .with_columns(
             reason=join_reasons(
