@@ -6,6 +6,7 @@ Every factor that the method applies by default carries a `source` string; the r
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import date
 from functools import cached_property
@@ -504,6 +505,21 @@ class Config(_Strict):
             sacct_fields=tuple(sacct) if sacct else None,
             gpus_per_host={h: g.gpus for g in self.host_groups for h in g.expanded},
         )
+
+    @property
+    def reader_sha256(self) -> str:
+        """A fingerprint of what reading a landing file depends on (time zones, field lists, the
+        inventory and GPU models): the manifest keeps it, and a change reads every file again,
+        so a corrected inventory re-judges rows it quarantined."""
+        parts = {
+            "timezone": self.timezone,
+            "sites": {k: s.timezone for k, s in self.sites.items()},
+            "telemetry": self.telemetry.model_dump(mode="json"),
+            "scheduler": self.scheduler.model_dump(mode="json"),
+            "host_groups": [g.model_dump(mode="json") for g in self.host_groups],
+            "gpu_models": {k: m.model_dump(mode="json") for k, m in self.gpu_models.items()},
+        }
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def timezone_for_path(self, path: Path) -> str:
         """The site time zone of a file kept under a folder named for a host or site."""

@@ -98,8 +98,11 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def _known(con: duckdb.DuckDBPyConnection, rel: str) -> tuple[str, int, int | None] | None:
-    """(sha256, size_bytes, mtime_ns) the manifest recorded for `rel`, or None if never read."""
+def _known(
+    con: duckdb.DuckDBPyConnection, rel: str
+) -> tuple[str, int, int | None, str | None] | None:
+    """(sha256, size_bytes, mtime_ns, reader_sha256) the manifest recorded for `rel`, or None if
+    never read."""
     rows = run(con, "select_manifest_sha", {"source_path": rel}).fetchall()
     return rows[0] if rows else None
 
@@ -175,9 +178,11 @@ def ingest_file(
     rel = path.relative_to(cfg.landing_dir).as_posix()
     stat = path.stat()
     known = _known(con, rel)
+    # Read with another inventory, time zone or field list: read again, whatever the bytes.
+    force = force or (known is not None and known[3] != cfg.reader_sha256)
     # Same size and modification time as when it was read: unchanged without reading it again,
     # so a nightly run's cost does not grow with the history in the landing folder.
-    if not force and known is not None and known[1:] == (stat.st_size, stat.st_mtime_ns):
+    if not force and known is not None and known[1:3] == (stat.st_size, stat.st_mtime_ns):
         return FileOutcome(rel, "", "unchanged")
     sha = sha256_of(path)
     if not force and known is not None and known[0] == sha:
@@ -191,6 +196,7 @@ def ingest_file(
         "sha256": sha,
         "size_bytes": stat.st_size,
         "mtime_ns": stat.st_mtime_ns,
+        "reader_sha256": cfg.reader_sha256,
         "ingested_at": datetime.now(UTC).replace(tzinfo=None),
     }
     try:

@@ -12,5 +12,7 @@ CREATE TABLE IF NOT EXISTS ingest_manifest (
     max_ts_utc        TIMESTAMP,
     ingested_at       TIMESTAMP NOT NULL,
     -- the file's modification time when read: same size and mtime = unchanged, not re-hashed
-    mtime_ns          BIGINT
+    mtime_ns          BIGINT,
+    -- what reading depended on (Config.reader_sha256): a change reads the file again
+    reader_sha256     VARCHAR
 );

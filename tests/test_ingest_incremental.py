@@ -93,3 +93,33 @@ def test_gpu_days_touched_batched_and_per_file_agree(tmp_path):
             assert days == ([d1] if "/2026-10-01/" in rel else [d1, d2]), rel
             assert sorted(ingest.gpu_days_touched(con, [rel])[rel]) == days
             assert sorted(ingest.days_touched(con, rel, ("raw_gpu_samples",), d2)) == days
+
+
+def test_a_change_to_what_reading_depends_on_reads_unchanged_files_again(fleet):
+    # A log showing 16 GPUs on a host the inventory lists with 8: half its rows are quarantined.
+    # Once the inventory is corrected, the same bytes are read again (issue 15); a change to the
+    # config that reading does not depend on (the report title) reads nothing again.
+    host = fleet.landing_dir / "telemetry" / "sto-h100-001"
+    log = sorted(host.glob("*.csv"))[0]
+    lines = log.read_text(encoding="utf-8").splitlines()
+    extra = [line.replace(", 0, GPU-", ", 8, GPU-", 1) for line in lines[1:] if ", 0, GPU-" in line]
+    log.write_text("\n".join([*lines, *extra]) + "\n", encoding="utf-8")
+    with warehouse.connect(fleet.warehouse_path) as con:
+        [before] = [f for f in ingest.ingest_landing(con, fleet).files if f.status == "ingested"]
+    assert before.rows_quarantined == len(extra)
+
+    retitled = fleet.reporting.model_copy(update={"title": "another title"})
+    cfg = fleet.model_copy(update={"reporting": retitled})
+    with warehouse.connect(cfg.warehouse_path) as con:
+        assert ingest.ingest_landing(con, cfg).count("ingested") == 0
+
+    wider = [fleet.host_groups[0].model_copy(update={"gpus": 16}), *fleet.host_groups[1:]]
+    cfg = fleet.model_copy(update={"host_groups": wider})
+    with warehouse.connect(cfg.warehouse_path) as con:
+        again = ingest.ingest_landing(con, cfg)
+        quarantined = con.execute(
+            "SELECT count(*) FROM quarantine WHERE source_path = ?",
+            [log.relative_to(cfg.landing_dir).as_posix()],
+        ).fetchone()
+    assert again.count("ingested") == len(again.files)
+    assert quarantined == (0,)
