@@ -10,6 +10,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline.report.coverage_model import InventoryCoverage
+
 _Date = date  # a field below is named `date`
 
 
@@ -249,6 +251,9 @@ class DataQuality(_M):
         1.0, description="share of facility energy priced with hourly grid data, 0-1"
     )
     unattributed_cost_usd: float = 0.0
+    coverage: InventoryCoverage | None = Field(
+        None, description="GPU-hours the inventory expects: measured, estimated, missing"
+    )
 
 
 class Quantiles(_M):
