@@ -145,6 +145,8 @@ def rich_disclosure() -> Disclosure:
             "previous_inference_kwh": 11_020.4,
             "current_inference_kwh": 13_764.2,
             "rebound": True,
+            "wh_per_request_change_pct": -9.949579831932773,
+            "inference_kwh_per_day_change_pct": 24.897463068491162,
         },
         {
             "basis": "week from 2025-03-08 vs the week before",

@@ -323,7 +323,7 @@ def build_disclosure(
     )
     manifest = frame(con, "select_manifest", {})
     phases = _phases(df, costs, total_kwh)
-    models = model_figures(con, df, costs, p)
+    models = model_figures(con, df, costs, p, cfg.checks.rebound_min_change)
     quality = DataQuality(
         measured_share=_f(t, "measured_kwh") / gpu_kwh if gpu_kwh else 0.0,
         quarantined_rows=int(manifest.get_column("rows_quarantined").sum() or 0),

@@ -309,6 +309,8 @@ _EFFICIENCY_COLS = (
     "current_wh_per_request",
     "previous_inference_kwh",
     "current_inference_kwh",
+    "wh_per_request_change_pct",
+    "inference_kwh_per_day_change_pct",
     "rebound",
 )
 
