@@ -17,7 +17,7 @@ from datetime import datetime
 import pytest
 
 from pipeline.report.disclosure import build_disclosure
-from pipeline.report.formatting import fmt
+from pipeline.report.formatting import fmt, fmt_pct
 from pipeline.report.model import Disclosure
 from pipeline.report.render import render_html
 from pipeline.warehouse import connect
@@ -184,6 +184,12 @@ def test_the_cover_never_rounds_a_shortfall_to_100_percent():
     cover = _cover(render_html(Disclosure.model_validate(data)))
     assert not re.search(r"100\s*%", cover), cover
     assert "99.99%" in cover
+
+
+def test_no_share_below_one_prints_as_100_percent():
+    assert fmt_pct(0.99996) == "99.996%" and fmt_pct(0.9999) == "99.99%"
+    assert fmt_pct(1) == "100%" and fmt_pct(0.4567) == "45.7%"
+    assert fmt_pct(0.000001) == "0.0001%" and fmt_pct(0) == "0%"
 
 
 # ----------------------------------------------------------------------------- the inventory

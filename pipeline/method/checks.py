@@ -10,6 +10,7 @@ import duckdb
 from pipeline.config import Config
 from pipeline.method.cost import cost_reconciliation
 from pipeline.method.coverage import coverage_outcome, inventory_coverage
+from pipeline.report.formatting import fmt_pct
 from pipeline.report.model import CheckOutcome, DataQuality
 from pipeline.warehouse import one
 
@@ -93,7 +94,8 @@ def period_checks(
             name="measured_coverage",
             passed=quality.measured_share >= c.min_measured_share,
             blocking=False,
-            detail=f"{quality.measured_share:.1%} of GPU energy measured "
+            # fmt_pct: a share below 1 never prints as "100%"
+            detail=f"{fmt_pct(quality.measured_share)} of GPU energy measured "
             f"(threshold {c.min_measured_share:.0%})",
         ),
         CheckOutcome(
