@@ -34,19 +34,29 @@ expected AS (
         WHERE hi > lo
     )
 ),
-pieces AS (
-    SELECT host, gpu_index, hour_utc, start_utc, end_utc, source
+gpu_hours AS (
+    -- one pass over the pieces (the bulk): per GPU and hour, seconds by how they are known and
+    -- the first and last piece
+    SELECT
+        host, gpu_index, hour_utc,
+        coalesce(sum(epoch(end_utc - start_utc))
+                 FILTER (WHERE source IN ('counter', 'samples')), 0.0) AS measured_s,
+        coalesce(sum(epoch(end_utc - start_utc))
+                 FILTER (WHERE source NOT IN ('counter', 'samples')), 0.0) AS filled_s,
+        min(start_utc) AS first_start, arg_min(source, start_utc) AS first_source,
+        max(end_utc) AS last_end, arg_max(source, end_utc) AS last_source
     FROM gpu_energy_intervals
     WHERE hour_utc >= date_trunc('hour', $start) AND hour_utc < $end
+    GROUP BY host, gpu_index, hour_utc
 ),
 edges AS (
     SELECT
-        p.host, s.lo, s.hi,
-        min(p.start_utc) AS first_start, arg_min(p.source, p.start_utc) AS first_source,
-        max(p.end_utc) AS last_end, arg_max(p.source, p.end_utc) AS last_source
-    FROM pieces AS p
-    JOIN span AS s ON s.host = p.host
-    GROUP BY p.host, p.gpu_index, s.lo, s.hi
+        g.host, s.lo, s.hi,
+        min(g.first_start) AS first_start, arg_min(g.first_source, g.first_start) AS first_source,
+        max(g.last_end) AS last_end, arg_max(g.last_source, g.last_end) AS last_source
+    FROM gpu_hours AS g
+    JOIN span AS s ON s.host = g.host
+    GROUP BY g.host, g.gpu_index, s.lo, s.hi
 ),
 edge_spans AS (
     SELECT host, lo AS t0, first_start AS t1, first_source AS source
@@ -57,26 +67,28 @@ edge_spans AS (
     FROM edges
     WHERE last_end < hi AND epoch(hi - last_end) <= $edge_s
 ),
-spans AS (
-    SELECT host, hour_utc, source, epoch(end_utc - start_utc) AS dur_s
-    FROM pieces
-    UNION ALL
+edge_hours AS (
     SELECT
-        host, hour_utc, source,
-        epoch(least(t1, hour_utc + INTERVAL 1 HOUR) - greatest(t0, hour_utc)) AS dur_s
+        host, hour_utc,
+        epoch(least(t1, hour_utc + INTERVAL 1 HOUR) - greatest(t0, hour_utc)) AS dur_s,
+        source IN ('counter', 'samples') AS measured
     FROM (
         SELECT *, unnest(range(date_trunc('hour', t0), t1, INTERVAL 1 HOUR)) AS hour_utc
         FROM edge_spans
     )
 ),
 telemetry AS (
-    SELECT
-        host, hour_utc,
-        coalesce(sum(dur_s) FILTER (WHERE source IN ('counter', 'samples')), 0.0) / 3600.0
-            AS measured_gpu_h,
-        coalesce(sum(dur_s) FILTER (WHERE source NOT IN ('counter', 'samples')), 0.0) / 3600.0
-            AS filled_gpu_h
-    FROM spans
+    SELECT host, hour_utc, sum(measured_s) / 3600.0 AS measured_gpu_h,
+           sum(filled_s) / 3600.0 AS filled_gpu_h
+    FROM (
+        SELECT host, hour_utc, measured_s, filled_s FROM gpu_hours
+        UNION ALL
+        SELECT
+            host, hour_utc,
+            CASE WHEN measured THEN dur_s ELSE 0.0 END AS measured_s,
+            CASE WHEN measured THEN 0.0 ELSE dur_s END AS filled_s
+        FROM edge_hours
+    )
     GROUP BY host, hour_utc
 ),
 scheduler AS (
