@@ -117,10 +117,23 @@ class HostGroup(_Strict):
     gpu_model: str
     gpus: int = Field(8, ge=1, le=64)
     server_model: str | None = Field(None, description="key of `server_models`; none: GPUs only")
+    in_service_from: date | None = Field(
+        None, description="first UTC day the hosts are expected to report; none: always"
+    )
+    in_service_to: date | None = Field(
+        None, description="last UTC day (inclusive) the hosts are expected to report; none: always"
+    )
 
     @cached_property
     def expanded(self) -> list[str]:
         return hostlist.expand_hostlist(self.hosts)
+
+    @model_validator(mode="after")
+    def _service_span(self) -> HostGroup:
+        a, b = self.in_service_from, self.in_service_to
+        if a is not None and b is not None and b < a:
+            raise ValueError(f"in_service_to {b} is before in_service_from {a}")
+        return self
 
 
 PhaseName = Literal["training", "fine_tuning", "inference", "evaluation", "development"]
@@ -305,6 +318,14 @@ class Checks(_Strict):
 
     min_measured_share: float = Field(0.8, ge=0, le=1)
     min_grid_hourly_share: float = Field(0.9, ge=0, le=1)
+    # docs/checks-coverage.md: 1 % of a month is 7 hours of the whole fleet
+    min_inventory_coverage: float = Field(
+        0.99, ge=0, le=1, description="measured GPU-hours / GPU-hours the inventory expects"
+    )
+    # docs/checks-coverage.md: the 5 % materiality level of EU ETS verification (2018/2067 Art. 23)
+    rebound_min_change: float = Field(
+        0.05, ge=0, description="the fall in Wh/request and the rise in energy a rebound needs"
+    )
 
 
 class Reporting(_Strict):
@@ -490,6 +511,8 @@ class Config(_Strict):
                         "average_power_w": m.average_power_w,
                         "server_model": g.server_model,
                         "host_overhead_w": srv.overhead_w if srv else 0.0,
+                        "in_service_from": g.in_service_from,
+                        "in_service_to": g.in_service_to,
                     }
                 )
         return rows

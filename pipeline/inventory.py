@@ -27,7 +27,15 @@ def host_frame(cfg: Config) -> pl.DataFrame:
         )
         del r["server_model"]
         rows.append(r)
-    return pl.DataFrame(rows, schema_overrides={"gpus": pl.Int32, "average_power_w": pl.Float64})
+    return pl.DataFrame(
+        rows,
+        schema_overrides={
+            "gpus": pl.Int32,
+            "average_power_w": pl.Float64,
+            "in_service_from": pl.Date,
+            "in_service_to": pl.Date,
+        },
+    )
 
 
 def site_frame(cfg: Config) -> pl.DataFrame:

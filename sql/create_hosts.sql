@@ -11,5 +11,7 @@ CREATE TABLE IF NOT EXISTS hosts (
     average_power_w           DOUBLE,           -- estimation path; NULL: power model by phase
     host_overhead_w           DOUBLE NOT NULL,  -- configured non-GPU server power, W per server
     embodied_kg_per_gpu_hour  DOUBLE NOT NULL,
-    server_embodied_kg_per_gpu_hour DOUBLE NOT NULL  -- server (GPUs excluded) per GPU-hour held
+    server_embodied_kg_per_gpu_hour DOUBLE NOT NULL, -- server (GPUs excluded) per GPU-hour held
+    in_service_from           DATE,             -- first UTC day expected to report; NULL: always
+    in_service_to             DATE              -- last UTC day (inclusive); NULL: always
 );

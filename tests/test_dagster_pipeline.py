@@ -76,6 +76,7 @@ def test_materialise_twice_gives_identical_tables(small_fleet):
         ("cost_reconciled", True),
         ("energy_conserved", True),
         ("grid_coverage", True),
+        ("inventory_coverage", True),
         ("measured_coverage", True),
         ("no_negative_quantities", True),
     ]

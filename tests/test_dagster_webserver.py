@@ -48,6 +48,7 @@ CHECKS = {
     "energy_conserved": ("gpu_energy_attributed", True),
     "no_negative_quantities": ("daily_summary", True),
     "measured_coverage": ("daily_summary", False),
+    "inventory_coverage": ("daily_summary", False),
     "grid_coverage": ("daily_summary", False),
     "cost_reconciled": ("cost_attributed", True),
 }
@@ -387,6 +388,9 @@ def test_cli_run_shows_in_the_ui_with_its_metadata(ui: UI) -> None:
     assert coverage["measured_share"] == pytest.approx(disclosure["data_quality"]["measured_share"])
     # every landing file of this 2-day fleet overlaps the window, so all quarantined rows count
     assert coverage["quarantined_rows"] == disclosure["data_quality"]["quarantined_rows"]
+    inventory = _entries(checks["inventory_coverage"]["evaluation"]["metadataEntries"])
+    for key in ("expected_gpu_hours", "measured_gpu_hours", "missing_gpu_hours"):
+        assert inventory[key] == pytest.approx(disclosure["data_quality"]["coverage"][key])
     grid = _entries(checks["grid_coverage"]["evaluation"]["metadataEntries"])
     assert grid["grid_fallback_site_hours"] == disclosure["data_quality"]["grid_fallback_hours"]
     cost = _entries(checks["cost_reconciled"]["evaluation"]["metadataEntries"])

@@ -69,6 +69,19 @@ def test_phase_totals_add_up_to_the_headline(demo_run):
     assert sites["virginia"]["mean_gco2e_per_kwh"] > 5 * sites["stockholm"]["mean_gco2e_per_kwh"]
 
 
+def test_demo_keeps_full_inventory_coverage_and_passes_every_check(demo_run):
+    d = demo_run.disclosure
+    cov = d["data_quality"]["coverage"]
+    assert cov["expected_gpu_hours"] == pytest.approx(128 * 14 * 24)
+    # the demo's logger outage (one hour on one host) and [N/A] reading are filled, not missing
+    assert cov["measured_gpu_hours"] + cov["estimated_gpu_hours"] == pytest.approx(
+        cov["expected_gpu_hours"]
+    )
+    assert 0 < cov["estimated_gpu_hours"] < 10 and cov["missing_gpu_hours"] == 0.0
+    assert cov["gaps"] == [] and cov["unknown_hosts"] == [] and cov["hosts_without_telemetry"] == []
+    assert [c["name"] for c in d["checks"] if not c["passed"]] == []
+
+
 def test_pdf_headline_numbers_equal_the_json(demo_run):
     d = demo_run.disclosure
     text = _pdf_text(demo_run.reports / "report.pdf")

@@ -13,7 +13,7 @@ import csv
 import io
 import os
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -145,6 +145,8 @@ def rich_disclosure() -> Disclosure:
             "previous_inference_kwh": 11_020.4,
             "current_inference_kwh": 13_764.2,
             "rebound": True,
+            "wh_per_request_change_pct": -9.949579831932773,
+            "inference_kwh_per_day_change_pct": 24.897463068491162,
         },
         {
             "basis": "week from 2025-03-08 vs the week before",
@@ -165,6 +167,54 @@ def rich_disclosure() -> Disclosure:
     data["data_quality"].update(
         scheduler_estimated_share=0.0412, host_measured_share=0.66, unattributed_cost_usd=-12.5
     )
+    gaps = [
+        ("gpu-017", "fra-1", 4, 30, 192.0, 41.25),
+        ("=cmd|gpu", "pdx-2", 50, 51, 0.5, 0.0),  # formula-like host name
+    ]
+    data["data_quality"]["coverage"] = {
+        "expected_gpu_hours": 43_008.0,
+        "measured_gpu_hours": 42_774.123456,
+        "estimated_gpu_hours": 192.625,
+        "missing_gpu_hours": 41.251544,
+        "sites": [
+            {
+                "site": "fra-1",
+                "expected_gpu_hours": 32_256.0,
+                "measured_gpu_hours": 32_022.123456,
+                "estimated_gpu_hours": 192.625,
+                "missing_gpu_hours": 41.251544,
+            },
+            {
+                "site": "pdx-2",
+                "expected_gpu_hours": 10_752.0,
+                "measured_gpu_hours": 10_752.0,
+                "estimated_gpu_hours": 0.0,
+                "missing_gpu_hours": 0.0,
+            },
+        ],
+        "gaps": [
+            {
+                "host": host,
+                "site": site,
+                "from_utc": datetime(2025, 3, 1) + timedelta(hours=a),
+                "to_utc": datetime(2025, 3, 1) + timedelta(hours=b),
+                "gpu_hours": gpu_h,
+                "missing_gpu_hours": missing,
+            }
+            for host, site, a, b, gpu_h, missing in gaps
+        ],
+        "gap_count": 5,
+        "hosts_without_telemetry": ["gpu-099"],
+        "unknown_hosts": [
+            {
+                "host": "gpu-spare-3",
+                "samples": 1_234_567,
+                "gpus": 8,
+                "first_utc": datetime(2025, 3, 2, 6, 0, 15),
+                "last_utc": datetime(2025, 3, 9, 23, 59, 45),
+            }
+        ],
+    }
     quantiles = []
     groups = ["total", "phase:inference", "phase:training", f"model:{HYPERLINK}:training"]
     groups += ["model:atlas-7b-chat:inference", "site:fra-1", "batch:nightly"]
@@ -284,6 +334,7 @@ ALIASES = {"check": "name", "factor": "name"}
 
 def _sources(d: Disclosure) -> dict[str, list[tuple[object, dict]]]:
     reg, cmp, serving = d.regulatory, d.previous, _serving(d)
+    cov = d.data_quality.coverage
     unc = {(q.group, q.metric): q for q in (d.uncertainty.quantiles if d.uncertainty else [])}
     return {
         "metadata": [
@@ -352,6 +403,9 @@ def _sources(d: Disclosure) -> dict[str, list[tuple[object, dict]]]:
         "teams": [(t, {}) for t in d.teams],
         "uncertainty": None,  # keyed by group: checked in its own test
         "data_quality": [(d.data_quality, {})],
+        "coverage": [(x, {}) for x in (cov.sites if cov else [])],
+        "coverage_gaps": [(x, {}) for x in (cov.gaps if cov else [])],
+        "coverage_unknown_hosts": [(x, {}) for x in (cov.unknown_hosts if cov else [])],
         "checks": [(c, {}) for c in d.checks],
         "factors": [(f, {}) for f in d.factors],
         "ai_act": [(a, {}) for a in reg.ai_act] if reg is not None else [],
@@ -463,6 +517,9 @@ HTML_HOOKS: dict[str, tuple] = {
     "teams": ("teams", "teams"),
     "uncertainty": ("uncertainty", "uncertainty"),
     "data_quality": ("data-quality", "kv"),
+    "coverage": ("data-quality", "coverage"),
+    "coverage_gaps": ("data-quality", "coverage-gaps"),
+    "coverage_unknown_hosts": ("data-quality", "coverage-unknown"),
     "checks": ("data-quality", "checks"),
     "factors": ("methodology", "factors"),
     "ai_act": ("regulatory", "ai-act"),
@@ -495,12 +552,13 @@ def _num_cells(row: list) -> list[str]:
 
 # How the template prints each CSV column that sits in a class="num" cell, in print order.
 _PCT100 = {"share_pct", "cfe_pct", "inference_share_pct"}  # 0-100, printed as pct(v / 100)
+_PCT100 |= {"wh_per_request_change_pct", "inference_kwh_per_day_change_pct"}
 _SHARE = {"estimated_share", "measured_share", "scheduler_estimated_share"}
 _SHARE |= {"host_measured_share", "grid_hourly_share"}  # 0-1, printed as pct(v)
 _NOT_NUM = {"model", "phase", "boundary", "basis", "rebound", "reached", "group", "site"}
 _NOT_NUM |= {"grid_zone", "team", "check", "passed", "blocking", "detail", "factor", "unit"}
 _NOT_NUM |= {"source", "path", "format", "sha256", "energy_basis", "scope2_residual_factor_note"}
-_NOT_NUM |= {"metric"}
+_NOT_NUM |= {"metric", "host", "from_utc", "to_utc", "first_utc", "last_utc"}
 _UNITS = {  # the unit a kv or comparison cell prints after the number
     "unattributed_cost_usd": "USD",
     "scope2_location_kg": "kg CO2e",
@@ -748,6 +806,9 @@ PDF_TABLES += (
     "crossover",
     "sites",
     "teams",
+    "coverage",
+    "coverage_gaps",
+    "coverage_unknown_hosts",
     "ai_act",
 )
 

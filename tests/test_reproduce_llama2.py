@@ -304,7 +304,11 @@ def test_monthly_reports_add_up_to_the_card(llama_run) -> None:
         assert doc["data_quality"]["scheduler_estimated_share"] == pytest.approx(1.0)
         assert doc["data_quality"]["quarantined_rows"] == 0
         for entry in doc["regulatory"]["ai_act"]:  # EU AI Act Annex XI: basis stated
-            assert entry["energy_basis"] == "estimated", entry
+            # all of it estimated: GPU energy from the scheduler, no measured part anywhere
+            assert entry["energy_basis"].startswith("facility energy: GPU "), entry
+            assert "measured" not in entry["energy_basis"], entry
+            assert entry["gpu_measured_pct"] == entry["host_measured_pct"] == 0.0, entry
+            assert entry["gpu_estimated_pct"] > 0, entry
         for m in doc["models"]:
             per_model[m["name"]][0] += m["training"]["gpu_hours"]
             per_model[m["name"]][1] += m["training"]["co2e_kg_location"]

@@ -9,6 +9,8 @@ import duckdb
 
 from pipeline.config import Config
 from pipeline.method.cost import cost_reconciliation
+from pipeline.method.coverage import coverage_outcome, inventory_coverage
+from pipeline.report.formatting import fmt_pct
 from pipeline.report.model import CheckOutcome, DataQuality
 from pipeline.warehouse import one
 
@@ -57,13 +59,15 @@ def period_checks(
     quality: DataQuality,
 ) -> list[CheckOutcome]:
     """The report's gates: conservation, reconciliation and signs block publication; coverage of
-    measurements and of hourly grid data only warn."""
+    measurements, of the inventory's GPU-hours and of hourly grid data only warn."""
     start = datetime.combine(start_day, datetime.min.time())
     end = datetime.combine(end_day + timedelta(days=1), datetime.min.time())
     cons = energy_conservation(con, start, end)
     rec = cost_reconciliation(con, start, end)
     neg = negative_quantities(con, start_day, end_day)
     c = cfg.checks
+    inventory = quality.coverage or inventory_coverage(con, start, end, cfg.telemetry.max_gap_s)
+    inventory_passed, inventory_detail = coverage_outcome(inventory, c.min_inventory_coverage)
     return [
         CheckOutcome(
             name="energy_conserved",
@@ -90,8 +94,15 @@ def period_checks(
             name="measured_coverage",
             passed=quality.measured_share >= c.min_measured_share,
             blocking=False,
-            detail=f"{quality.measured_share:.1%} of GPU energy measured "
+            # fmt_pct: a share below 1 never prints as "100%"
+            detail=f"{fmt_pct(quality.measured_share)} of GPU energy measured "
             f"(threshold {c.min_measured_share:.0%})",
+        ),
+        CheckOutcome(
+            name="inventory_coverage",
+            passed=inventory_passed,
+            blocking=False,
+            detail=inventory_detail,
         ),
         CheckOutcome(
             name="grid_coverage",

@@ -9,6 +9,9 @@ import numpy as np
 from pipeline.report.model import Crossover, CumulativePoint, Efficiency
 
 TRAILING_DAYS = 7
+# docs/checks-coverage.md: a change smaller than this is noise, not a rebound; 5 % is the
+# materiality level of emissions verification (EU ETS, Regulation (EU) 2018/2067, Art. 23)
+REBOUND_MIN_CHANGE = 0.05
 
 
 def crossover(days: list[date], training_kwh: np.ndarray, inference_kwh: np.ndarray) -> Crossover:
@@ -63,21 +66,35 @@ def cumulative(
     ]
 
 
+def _change_pct(before: float | None, after: float | None) -> float | None:
+    return 100 * (after - before) / before if before and after is not None else None
+
+
 def efficiency(
     basis: str,
     previous: tuple[float, int, int],
     current: tuple[float, int, int],
+    min_change: float = REBOUND_MIN_CHANGE,
 ) -> Efficiency:
     """Compare two periods given (inference kWh, requests, days) each. Totals are compared per
     day, so a month to date can be set against a whole previous month. Rebound (the Jevons
-    effect): energy per request fell while inference energy per day rose."""
+    effect): energy per request fell and inference energy per day rose, each by more than
+    `min_change` (a share: 0.05 is 5 %); smaller changes are noise. The two changes are kept."""
     prev_kwh, prev_req, prev_days = previous
     cur_kwh, cur_req, cur_days = current
     prev_wh = prev_kwh * 1000 / prev_req if prev_req else None
     cur_wh = cur_kwh * 1000 / cur_req if cur_req else None
-    rebound = None
+    wh_change = kwh_change = rebound = None
     if prev_wh is not None and cur_wh is not None and prev_days and cur_days:
-        rebound = cur_wh < prev_wh and cur_kwh / cur_days > prev_kwh / prev_days
+        wh_change = _change_pct(prev_wh, cur_wh)
+        kwh_change = _change_pct(prev_kwh / prev_days, cur_kwh / cur_days)
+        threshold = 100 * min_change
+        rebound = (
+            wh_change is not None
+            and kwh_change is not None
+            and wh_change < -threshold
+            and kwh_change > threshold
+        )
     return Efficiency(
         basis=basis,
         previous_wh_per_request=prev_wh,
@@ -85,4 +102,7 @@ def efficiency(
         previous_inference_kwh=prev_kwh,
         current_inference_kwh=cur_kwh,
         rebound=rebound,
+        wh_per_request_change_pct=wh_change,
+        inference_kwh_per_day_change_pct=kwh_change,
+        rebound_threshold_pct=100 * min_change,
     )

@@ -13,6 +13,7 @@ import polars as pl
 from pipeline.config import PHASES, Config
 from pipeline.method import checks, period, uncertainty
 from pipeline.method.cost import period_cost
+from pipeline.method.coverage import inventory_coverage
 from pipeline.method.lifecycle import crossover  # noqa: F401  (re-exported for callers)
 from pipeline.report.factors import factors, notes
 from pipeline.report.model import (
@@ -322,7 +323,7 @@ def build_disclosure(
     )
     manifest = frame(con, "select_manifest", {})
     phases = _phases(df, costs, total_kwh)
-    models = model_figures(con, df, costs, p)
+    models = model_figures(con, df, costs, p, cfg.checks.rebound_min_change)
     quality = DataQuality(
         measured_share=_f(t, "measured_kwh") / gpu_kwh if gpu_kwh else 0.0,
         quarantined_rows=int(manifest.get_column("rows_quarantined").sum() or 0),
@@ -335,6 +336,7 @@ def build_disclosure(
         else 0.0,
         grid_hourly_share=1 - _f(t, "fallback_facility_kwh") / total_kwh if total_kwh else 1.0,
         unattributed_cost_usd=cost_basis["unattributed"],
+        coverage=inventory_coverage(con, **window, edge_s=cfg.telemetry.max_gap_s),
     )
     return Disclosure(
         title=cfg.reporting.title,

@@ -63,10 +63,18 @@ def fmt(value: float | None, unit: str = "", sig: int = 3) -> str:
 
 
 def fmt_pct(share: float | None, sig: int = 3) -> str:
-    """A share in 0..1 as a percentage: `fmt_pct(0.4567) == "45.7%"`, `fmt_pct(1) == "100%"`."""
+    """A share in 0..1 as a percentage: `fmt_pct(0.4567) == "45.7%"`, `fmt_pct(1) == "100%"`.
+
+    A share below 1 never reads "100%", nor one above 0 "0%": more figures are printed until it
+    does not (`fmt_pct(0.99996) == "99.996%"`), so a shortfall is never rounded away."""
     if _is_missing(share):
         return NA
-    return f"{fmt_number(float(share) * 100.0, sig)}%"  # type: ignore[arg-type]
+    v = float(share) * 100.0  # type: ignore[arg-type]
+    text = fmt_number(v, sig)
+    while sig < 15 and ((text == "100" and 0 < 100 - v) or (text == "0" and v != 0)):
+        sig += 1
+        text = fmt_number(v, sig)
+    return f"{text}%"
 
 
 def fmt_energy(kwh: float | None, sig: int = 3) -> str:

@@ -10,6 +10,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline.report.coverage_model import InventoryCoverage
+
 _Date = date  # a field below is named `date`
 
 
@@ -174,8 +176,17 @@ class Efficiency(_M):
     previous_inference_kwh: float
     current_inference_kwh: float
     rebound: bool | None = Field(
-        description="efficiency improved but total inference energy grew (Jevons); None: "
-        "no comparable previous period"
+        description="Wh per request fell and inference energy per day rose, both by more than "
+        "rebound_threshold_pct (Jevons); None: no comparable previous period"
+    )
+    wh_per_request_change_pct: float | None = Field(
+        None, description="(current − previous) / previous Wh per request × 100"
+    )
+    inference_kwh_per_day_change_pct: float | None = Field(
+        None, description="(current − previous) / previous inference kWh per day × 100"
+    )
+    rebound_threshold_pct: float = Field(
+        5.0, description="the materiality both changes must exceed for a rebound, %"
     )
 
 
@@ -249,6 +260,9 @@ class DataQuality(_M):
         1.0, description="share of facility energy priced with hourly grid data, 0-1"
     )
     unattributed_cost_usd: float = 0.0
+    coverage: InventoryCoverage | None = Field(
+        None, description="GPU-hours the inventory expects: measured, estimated, missing"
+    )
 
 
 class Quantiles(_M):
@@ -279,8 +293,17 @@ class AiActModel(_M):
     model: str
     training_gpu_hours: float
     training_days: int = Field(description="days with training or fine-tuning jobs")
-    energy_kwh: float
-    energy_basis: str = Field(description="'measured', 'estimated' or 'measured and estimated'")
+    energy_kwh: float = Field(description="facility energy of the model's training")
+    energy_basis: str = Field(
+        description="how the facility energy is known, part by part with its share, e.g. "
+        "'facility energy: GPU 62% measured, host 20% configured, facility overhead 18% from PUE'"
+    )
+    # each part's share of energy_kwh, 0-100; they sum to 100
+    gpu_measured_pct: float = 0.0
+    gpu_estimated_pct: float = 0.0
+    host_measured_pct: float = 0.0
+    host_configured_pct: float = 0.0
+    facility_overhead_pct: float = 0.0
 
 
 class Regulatory(_M):

@@ -9,8 +9,15 @@ import polars as pl
 
 from pipeline.config import Config
 from pipeline.method import period
-from pipeline.method.lifecycle import crossover, cumulative, efficiency, with_amortisation
+from pipeline.method.lifecycle import (
+    REBOUND_MIN_CHANGE,
+    crossover,
+    cumulative,
+    efficiency,
+    with_amortisation,
+)
 from pipeline.method.units import unit_figures
+from pipeline.report.formatting import fmt_pct
 from pipeline.report.model import (
     AiActModel,
     BoundaryBreakdown,
@@ -41,7 +48,7 @@ def previous_month(start_day: date) -> tuple[date, date]:
 
 
 def _efficiencies(
-    name: str, inf_daily: pl.DataFrame, srv_daily: pl.DataFrame, p: dict
+    name: str, inf_daily: pl.DataFrame, srv_daily: pl.DataFrame, p: dict, min_change: float
 ) -> list[Efficiency]:
     """Month over month (the previous calendar month) and week over week inside the period."""
     inf = inf_daily.filter(pl.col("model") == name)
@@ -55,13 +62,15 @@ def _efficiencies(
 
     start, end = p["start_day"], p["end_day"]
     pm_start, pm_end = previous_month(start)
-    out = [efficiency("previous month", span(pm_start, pm_end), span(start, end))]
+    out = [efficiency("previous month", span(pm_start, pm_end), span(start, end), min_change)]
     weeks = ((end - start).days + 1) // WEEK
     for w in range(1, weeks):
         a = start + timedelta(days=w * WEEK)
         prev = span(a - timedelta(days=WEEK), a - timedelta(days=1))
         cur = span(a, a + timedelta(days=WEEK - 1))
-        out.append(efficiency(f"week from {a.isoformat()} vs the week before", prev, cur))
+        out.append(
+            efficiency(f"week from {a.isoformat()} vs the week before", prev, cur, min_change)
+        )
     return out
 
 
@@ -119,7 +128,11 @@ def _units(inf: pl.DataFrame, inf_cost: tuple[float, float], requests: int, toke
 
 
 def model_figures(
-    con: duckdb.DuckDBPyConnection, df: pl.DataFrame, costs: pl.DataFrame, p: dict
+    con: duckdb.DuckDBPyConnection,
+    df: pl.DataFrame,
+    costs: pl.DataFrame,
+    p: dict,
+    rebound_min_change: float = REBOUND_MIN_CHANGE,
 ) -> list[ModelFigures]:
     serving = frame(con, "select_period_serving", p)
     life = frame(con, "select_model_daily_lifecycle", {"end_day": p["end_day"]}).fill_null(0.0)
@@ -184,11 +197,43 @@ def model_figures(
                     int(lr.get_column("requests").sum() or 0) if lr.height else 0,
                 ),
                 units=_units(inf, inf_cost, requests, tokens),
-                efficiency=_efficiencies(name, inf_daily, srv_daily, p),
+                efficiency=_efficiencies(name, inf_daily, srv_daily, p, rebound_min_change),
                 cumulative=cumulative(days, t_kwh, i_kwh),
             )
         )
     return out
+
+
+# the parts of facility energy, as the annex names them: (field, label)
+_ENERGY_PARTS = (
+    ("gpu_measured_pct", "GPU {} measured"),
+    ("gpu_estimated_pct", "GPU {} estimated"),
+    ("host_measured_pct", "host {} measured"),
+    ("host_configured_pct", "host {} configured"),
+    ("facility_overhead_pct", "facility overhead {} from PUE"),
+)
+
+
+def energy_parts(train: pl.DataFrame) -> dict[str, float]:
+    """Each part's share of a model's training facility energy, 0-100 (they sum to 100): GPU
+    energy measured or estimated, host overhead measured (node power) or configured (server
+    watts), and the facility overhead that the PUE adds."""
+    t = period.totals(train).row(0, named=True)
+    fac = _f(t, "facility_energy_kwh")
+    kwh = {
+        "gpu_measured_pct": _f(t, "measured_kwh"),
+        "gpu_estimated_pct": _f(t, "gpu_energy_kwh") - _f(t, "measured_kwh"),
+        "host_measured_pct": _f(t, "host_measured_kwh"),
+        "host_configured_pct": _f(t, "host_energy_kwh") - _f(t, "host_measured_kwh"),
+        "facility_overhead_pct": fac - _f(t, "it_energy_kwh"),
+    }
+    return {k: 100 * v / fac if fac else 0.0 for k, v in kwh.items()}
+
+
+def energy_basis(parts: dict[str, float]) -> str:
+    """The annex's label for facility energy: how each part of it is known, with its share."""
+    named = [label.format(fmt_pct(parts[k] / 100)) for k, label in _ENERGY_PARTS if parts[k] > 0]
+    return "facility energy: " + (", ".join(named) if named else "none")
 
 
 def ai_act(df: pl.DataFrame, models: list[ModelFigures], t: dict, cfg: Config) -> Regulatory:
@@ -197,18 +242,15 @@ def ai_act(df: pl.DataFrame, models: list[ModelFigures], t: dict, cfg: Config) -
         train = df.filter((pl.col("model") == m.name) & pl.col("phase").is_in(TRAINING))
         if not train.height:
             continue
-        est = m.training.estimated_share
+        parts = energy_parts(train)
         rows.append(
             AiActModel(
                 model=m.name,
                 training_gpu_hours=m.training.gpu_hours,
                 training_days=train.filter(pl.col("gpu_hours") > 0).get_column("day").n_unique(),
                 energy_kwh=m.training.energy_kwh,
-                energy_basis="measured"
-                if est < 1e-9
-                else "estimated"
-                if est > 1 - 1e-9
-                else "measured and estimated",
+                energy_basis=energy_basis(parts),
+                **parts,
             )
         )
     residual = [k for k, s in cfg.sites.items() if s.residual_mix_gco2e_per_kwh is None]

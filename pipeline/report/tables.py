@@ -44,6 +44,7 @@ from pathlib import Path
 
 from pipeline.atomic import write_atomic
 from pipeline.report.charts import ordered_phases
+from pipeline.report.coverage_tables import coverage_gaps, coverage_sites, coverage_unknown_hosts
 from pipeline.report.model import HEADLINE_METRICS, Disclosure, ModelFigures, Quantiles, Totals
 
 Cell = str | int | float | bool | date | datetime | None
@@ -308,6 +309,8 @@ _EFFICIENCY_COLS = (
     "current_wh_per_request",
     "previous_inference_kwh",
     "current_inference_kwh",
+    "wh_per_request_change_pct",
+    "inference_kwh_per_day_change_pct",
     "rebound",
 )
 
@@ -468,6 +471,9 @@ TABLES: tuple[tuple[str, Callable[[Disclosure], _Built]], ...] = (
     ("teams", _teams),
     ("uncertainty", _uncertainty),
     ("data_quality", _data_quality),
+    ("coverage", coverage_sites),
+    ("coverage_gaps", coverage_gaps),
+    ("coverage_unknown_hosts", coverage_unknown_hosts),
     ("checks", _checks),
     ("factors", _factors),
     ("ai_act", _ai_act),

@@ -8,6 +8,7 @@ from pipeline.defs.partitions import daily, window
 from pipeline.defs.resources import WattprintResource
 from pipeline.method import checks
 from pipeline.method.allocations import build_job_allocations
+from pipeline.method.coverage import coverage_outcome, inventory_coverage
 from pipeline.method.energy import (
     build_daily_summary,
     build_footprint_hourly,
@@ -166,6 +167,7 @@ def footprint_hourly(
     check_specs=[
         dg.AssetCheckSpec("no_negative_quantities", asset="daily_summary", blocking=True),
         dg.AssetCheckSpec("measured_coverage", asset="daily_summary"),
+        dg.AssetCheckSpec("inventory_coverage", asset="daily_summary"),
         dg.AssetCheckSpec("grid_coverage", asset="daily_summary"),
     ],
     **_common,
@@ -180,6 +182,7 @@ def daily_summary(context: dg.AssetExecutionContext, wattprint: WattprintResourc
         kwh, measured, hourly, negative = one(con, "select_window_quality", _w(start, end))
         (fallback_hours,) = one(con, "select_grid_fallback_hours", _w(start, end))
         by_phase = frame(con, "select_daily_summary_window_by_phase", _w(start, end))
+        inventory = inventory_coverage(con, start, end, cfg.telemetry.max_gap_s)
         files = md.input_files(con, "daily_summary", start, end, cfg.warehouse_path)
     sums = md.totals(
         by_phase,
@@ -215,6 +218,28 @@ def daily_summary(context: dg.AssetExecutionContext, wattprint: WattprintResourc
             "scheduler_estimated_kwh": sums["scheduler_estimated_kwh"],
             "quarantined_rows": quarantined,
             "input_files": files["input_files"],
+        },
+    )
+    inventory_passed, inventory_detail = coverage_outcome(
+        inventory, thresholds.min_inventory_coverage
+    )
+    yield dg.AssetCheckResult(
+        check_name="inventory_coverage",
+        passed=inventory_passed,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=inventory_detail,
+        metadata={
+            "measured_share_of_expected": md.share(
+                inventory.measured_gpu_hours, inventory.expected_gpu_hours, 0.0
+            ),
+            "threshold": thresholds.min_inventory_coverage,
+            "expected_gpu_hours": inventory.expected_gpu_hours,
+            "measured_gpu_hours": inventory.measured_gpu_hours,
+            "estimated_gpu_hours": inventory.estimated_gpu_hours,
+            "missing_gpu_hours": inventory.missing_gpu_hours,
+            "telemetry_gaps": inventory.gap_count,
+            "hosts_without_telemetry": len(inventory.hosts_without_telemetry),
+            "hosts_not_in_inventory": len(inventory.unknown_hosts),
         },
     )
     yield dg.AssetCheckResult(
