@@ -17,6 +17,7 @@ import hostlist
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pipeline.plausibility import WUE_MAX_L_PER_KWH
 from pipeline.readers.base import ReadContext
 
 PHASES = ("training", "fine_tuning", "inference", "evaluation", "development", "unclassified")
@@ -44,7 +45,7 @@ class Site(_Strict):
         default_factory=dict, description="YYYY-MM -> PUE; overrides `pue` for that month"
     )
     pue_source: str = "Uptime Institute Global Data Center Survey 2023: average PUE 1.58"
-    wue_l_per_kwh: float = Field(0.0, ge=0.0)
+    wue_l_per_kwh: float = Field(0.0, ge=0.0, le=WUE_MAX_L_PER_KWH)  # see pipeline/plausibility.py
     wue_source: str = "not configured"
     offsite_water_l_per_kwh: float = Field(
         0.0, ge=0.0, description="water consumed generating a kWh on this grid (off-site)"

@@ -10,7 +10,10 @@
 --    interval, and only for an interval no longer than $max_gap_s (a 32-bit counter at 700 W wraps
 --    every 1.7 h, so a longer one may have wrapped more than once). Any other decrease is a reset
 --    (driver reload, reboot): the counter says nothing about that interval, which falls back to
---    the power path below; the next interval starts a new counter segment.
+--    the power path below; the next interval starts a new counter segment. A rise is implausible
+--    when it needs a mean power above $counter_max_tdp_ratio × TDP over the interval (at least a
+--    second of it: counter updates are quantised): the counter then says nothing either, and the
+--    interval falls back to the power path (pipeline/plausibility.py, docs/checks-plausibility.md).
 --    A counter interval longer than $max_fill_s is kept, at its average power: an unbroken
 --    counter means the driver stayed loaded, so the GPU was powered throughout and the delta is
 --    its true energy; only where in the interval it was spent is assumed.
@@ -115,7 +118,9 @@ counted AS (
         *,
         -- counter energy of the interval in mJ; NULL: no counter on one side, or a reset
         CASE
-            WHEN e1 >= e0 THEN e1 - e0
+            WHEN e1 >= e0
+                 AND e1 - e0 <= $counter_max_tdp_ratio * tdp_w * greatest(dt_s, 1.0) * 1000.0
+                THEN e1 - e0
             WHEN dt_s <= $max_gap_s AND e1 < e0 AND e0 < power(2.0, 32)
                  AND (power(2.0, 32) - e0) + e1 <= $wrap_max_tdp_ratio * tdp_w * dt_s * 1000.0
                 THEN (power(2.0, 32) - e0) + e1
