@@ -38,15 +38,18 @@ INSERT INTO gpu_energy_intervals
 WITH readable AS NOT MATERIALIZED (
     -- read by three steps below: scanned again by each (cheap) rather than held (57.6 M rows a
     -- day for 10,000 GPUs at 15 s would spill)
-    SELECT source_path, line, host, gpu_index, ts_utc, power_w, util_pct, energy_mj, workload
+    SELECT source_path, line, host, gpu_index, ts_utc, power_w, util_pct, energy_mj, workload,
+           gpu_uuid IS NOT NULL AS identified
     FROM raw_gpu_samples
     WHERE (power_w IS NOT NULL OR util_pct IS NOT NULL OR energy_mj IS NOT NULL)
       AND ts_utc >= $start - to_seconds($lookback_s) AND ts_utc < $end + to_seconds($lookback_s)
 ),
 file_spans AS (
-    -- one pass over the samples: each file's span per GPU, and its samples nearest the window
+    -- one pass over the samples: each file's span per GPU, and its samples nearest the window;
+    -- `identified`: the file names the GPU by its UUID
     SELECT
         host, gpu_index, source_path, min(ts_utc) AS lo, max(ts_utc) AS hi,
+        bool_or(identified) AS identified,
         max(ts_utc) FILTER (WHERE ts_utc < $start) AS last_before,
         min(ts_utc) FILTER (WHERE ts_utc >= $end) AS first_after
     FROM readable
@@ -86,10 +89,17 @@ joined AS NOT MATERIALIZED (
 samples AS (
     SELECT * FROM joined WHERE NOT may_repeat
     UNION ALL
-    -- the same sample read from two overlapping files counts once (the first by path, line)
-    SELECT * FROM joined WHERE may_repeat
+    -- the same sample read from two overlapping files counts once, by precedence: the file that
+    -- names the GPU by its UUID, then the most recently modified (its mtime when ingested), then
+    -- the one whose path sorts last (docs/checks-plausibility.md; files that disagree are counted
+    -- by select_gpu_sample_conflicts.sql)
+    SELECT j.* FROM joined AS j
+    JOIN file_spans AS f USING (host, gpu_index, source_path)
+    LEFT JOIN ingest_manifest AS m USING (source_path)
+    WHERE j.may_repeat
     QUALIFY row_number() OVER (
-        PARTITION BY host, gpu_index, ts_utc ORDER BY source_path, line) = 1
+        PARTITION BY j.host, j.gpu_index, j.ts_utc
+        ORDER BY f.identified DESC, m.mtime_ns DESC NULLS LAST, j.source_path DESC, j.line) = 1
 ),
 pairs AS (
     SELECT

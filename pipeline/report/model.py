@@ -249,6 +249,11 @@ class DataQuality(_M):
         1.0, description="share of facility energy priced with hourly grid data, 0-1"
     )
     unattributed_cost_usd: float = 0.0
+    # two files disagreeing on one reading, resolved by precedence (docs/checks-plausibility.md)
+    grid_conflicts: int = Field(0, description="zone-slots two grid files give different values")
+    gpu_sample_conflicts: int = Field(
+        0, description="GPU samples (host, GPU, time) two files give different readings"
+    )
 
 
 class Quantiles(_M):
