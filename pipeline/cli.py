@@ -257,8 +257,8 @@ def validate(
     ] = None,
     show: Annotated[int, typer.Option(help="problems to show per file")] = 5,
 ) -> None:
-    """Detect each file's format and count accepted and quarantined rows; exit 1 if any file
-    cannot be read at all."""
+    """Detect each file's format and count accepted and quarantined rows (bad format or outside
+    a plausible range); exit 1 if any file cannot be read at all."""
     from pipeline.plausibility import Limits, screen
     from pipeline.readers import ReadContext, UnreadableFileError, read_file
 

@@ -4,8 +4,9 @@ Source: ISO 4217 "List One: Currency, fund and precious metal codes", published 
 Information AG, the standard's maintenance agency (https://www.six-group.com/en/products-services/
 financial-information/data-standards.html), as amended up to amendment 180 (2025): it adds XAD
 (Arab Accounting Dinar, 2025), XCG (Caribbean Guilder, 2025), ZWG (Zimbabwe Gold, 2024), SLE
-(2022), VED (2021) and UYW (2018). Transcribed for wattprint on 2026-12-06; no dependency ships a
-current list (pycountry's copy from Debian iso-codes lagged the standard by years).
+(2022), VED (2021) and UYW (2018). Transcribed for wattprint on 2026-12-06: no dependency of
+wattprint ships the list, and pycountry or iso4217 would add a package for one set of codes.
+Review it when SIX publishes an amendment.
 
 Codes withdrawn since 2021 are kept in `RECENTLY_WITHDRAWN`, since bills for periods before the
 changeover still carry them: a plausibility check rejects what was never a currency, not an old
