@@ -253,15 +253,18 @@ def _delivery_line(r) -> str:
 def validate(
     files: Annotated[list[Path], typer.Argument(help="files to check", exists=False)],
     config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="for site time zones")
+        Path | None, typer.Option("--config", "-c", help="for site time zones and power bounds")
     ] = None,
     show: Annotated[int, typer.Option(help="problems to show per file")] = 5,
 ) -> None:
-    """Detect each file's format and count accepted and quarantined rows; exit 1 if any file
-    cannot be read at all."""
+    """Detect each file's format and count accepted and quarantined rows (bad format or outside
+    a plausible range); exit 1 if any file cannot be read at all."""
+    from pipeline.plausibility import Limits, screen
     from pipeline.readers import ReadContext, UnreadableFileError, read_file
 
-    ctx = _config_or_exit(config).read_context() if config else ReadContext()
+    cfg = _config_or_exit(config) if config else None
+    ctx = cfg.read_context() if cfg else ReadContext()
+    limits = Limits.from_config(cfg) if cfg else Limits()  # no inventory: absolute power bounds
     table = Table()
     table.add_column("file", overflow="fold")  # whole paths, folded, never cut to "…"
     for heading in ("format", "read", "accepted", "quarantined"):
@@ -272,7 +275,7 @@ def validate(
     samples = []
     for f in files:
         try:
-            r = read_file(f, ctx)
+            r = screen(read_file(f, ctx), limits)
         except (UnreadableFileError, OSError) as e:
             failed = True
             table.add_row(str(f), "[red]unreadable[/red]", "-", "-", "-")

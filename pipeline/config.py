@@ -18,6 +18,7 @@ import hostlist
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pipeline.plausibility import WUE_MAX_L_PER_KWH
 from pipeline.readers._sacct_layout import field_names
 from pipeline.readers.base import ReadContext
 
@@ -46,7 +47,7 @@ class Site(_Strict):
         default_factory=dict, description="YYYY-MM -> PUE; overrides `pue` for that month"
     )
     pue_source: str = "Uptime Institute Global Data Center Survey 2023: average PUE 1.58"
-    wue_l_per_kwh: float = Field(0.0, ge=0.0)
+    wue_l_per_kwh: float = Field(0.0, ge=0.0, le=WUE_MAX_L_PER_KWH)  # see pipeline/plausibility.py
     wue_source: str = "not configured"
     offsite_water_l_per_kwh: float = Field(
         0.0, ge=0.0, description="water consumed generating a kWh on this grid (off-site)"
@@ -532,8 +533,9 @@ class Config(_Strict):
     @property
     def reader_sha256(self) -> str:
         """A fingerprint of what reading a landing file depends on (time zones, field lists, the
-        inventory and GPU models): the manifest keeps it, and a change reads every file again,
-        so a corrected inventory re-judges rows it quarantined."""
+        inventory, GPU and server models, which set the plausible ranges): the manifest keeps
+        it, and a change reads every file again, so a corrected inventory re-judges rows it
+        quarantined."""
         parts = {
             "timezone": self.timezone,
             "sites": {k: s.timezone for k, s in self.sites.items()},
@@ -541,6 +543,8 @@ class Config(_Strict):
             "scheduler": self.scheduler.model_dump(mode="json"),
             "host_groups": [g.model_dump(mode="json") for g in self.host_groups],
             "gpu_models": {k: m.model_dump(mode="json") for k, m in self.gpu_models.items()},
+            # node power's plausible range uses the server models' overhead
+            "server_models": {k: m.model_dump(mode="json") for k, m in self.server_models.items()},
         }
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

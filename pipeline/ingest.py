@@ -22,6 +22,7 @@ import duckdb
 import polars as pl
 
 from pipeline.config import Config
+from pipeline.plausibility import Limits, screen
 from pipeline.readers import UnreadableFileError, read_file
 from pipeline.warehouse import insert_frame, run, sql, transaction
 
@@ -171,10 +172,13 @@ def ingest_file(
     force: bool = False,
     until: date | None = None,
     gpu_days_later: bool = False,
+    limits: Limits | None = None,
 ) -> FileOutcome:
     """Read one landing file into its raw table (replacing its earlier rows); `until` (default
     today, UTC) bounds the days touched by rows with no end. With `gpu_days_later` the days the
-    new GPU samples touch are left to the caller (`gpu_days_touched` over all files at once)."""
+    new GPU samples touch are left to the caller (`gpu_days_touched` over all files at once).
+    Rows outside their plausible range (pipeline/plausibility.py; `limits` from the config's
+    inventory unless given) are quarantined with the readers' own."""
     rel = path.relative_to(cfg.landing_dir).as_posix()
     stat = path.stat()
     known = _known(con, rel)
@@ -201,6 +205,7 @@ def ingest_file(
     }
     try:
         result = read_file(path, cfg.read_context())
+        result = screen(result, limits or Limits.from_config(cfg))
     except UnreadableFileError as e:
         q = pl.DataFrame(
             {"source_path": [rel], "line": [0], "reason": [str(e)], "raw_text": [None]},
@@ -266,8 +271,9 @@ def ingest_landing(
 ) -> IngestSummary:
     """Ingest every new or changed landing file; files removed from landing keep their rows."""
     summary = IngestSummary()
+    limits = Limits.from_config(cfg)
     for path in landing_files(cfg.landing_dir):
-        outcome = ingest_file(con, cfg, path, gpu_days_later=True)
+        outcome = ingest_file(con, cfg, path, gpu_days_later=True, limits=limits)
         summary.files.append(outcome)
         if on_file:
             on_file(outcome)

@@ -7,7 +7,7 @@
 --  * Location-based carbon: the zone's hourly intensity, else its monthly mean, else the annual
 --    factor (intensity_source says which). Hourly = the time-weighted mean of the slots that
 --    start in the hour (half-hourly data: the mean of its two slots); a slot read from several
---    files counts once.
+--    files takes one file's value, by precedence (grid_slots; docs/checks-plausibility.md).
 --  * Market-based carbon: hourly-matched instruments (profiles) cover the site-hour's facility
 --    energy first, pro rata to each row; the rest at the residual mix, else the location
 --    intensity (market_basis says which). Annual instruments are applied per reporting period.
@@ -69,20 +69,26 @@ attributed AS (
     GROUP BY r.hour_utc, r.site, r.job_key
 ),
 grid_slots AS (
-    -- One value per zone and slot start: a measured reading wins over an estimated one (a later
-    -- download of the same half-hour with its outturn replaces the forecast); readings of equal
-    -- standing for the same slot (overlapping files) are averaged.
+    -- One value per zone and slot start, from one file: a measured reading wins over an estimated
+    -- one (a later download of the same half-hour with its outturn replaces the forecast); among
+    -- files of equal standing, the most recently modified (its mtime when ingested), then the one
+    -- whose path sorts last. Several rows of that file for the slot are averaged. Files that
+    -- disagree are counted by select_grid_conflicts.sql.
     SELECT zone, datetime_utc,
-           avg(gco2e_per_kwh_direct ORDER BY source_path, line) AS gco2e_per_kwh,
-           avg(cfe_pct ORDER BY source_path, line) AS cfe_pct,
+           avg(gco2e_per_kwh_direct ORDER BY line) AS gco2e_per_kwh,
+           avg(cfe_pct ORDER BY line) AS cfe_pct,
            bool_and(estimated) AS is_estimated
     FROM (
-        SELECT *, coalesce(is_estimated, false) AS estimated
-        FROM raw_grid_intensity
-        WHERE datetime_utc >= date_trunc('month', $start::TIMESTAMP)
-          AND datetime_utc < date_trunc('month', $end::TIMESTAMP) + INTERVAL 1 MONTH
-          AND gco2e_per_kwh_direct IS NOT NULL
-        QUALIFY estimated = bool_and(estimated) OVER (PARTITION BY zone, datetime_utc)
+        SELECT g.*, coalesce(g.is_estimated, false) AS estimated
+        FROM raw_grid_intensity AS g
+        LEFT JOIN ingest_manifest AS m USING (source_path)
+        WHERE g.datetime_utc >= date_trunc('month', $start::TIMESTAMP)
+          AND g.datetime_utc < date_trunc('month', $end::TIMESTAMP) + INTERVAL 1 MONTH
+          AND g.gco2e_per_kwh_direct IS NOT NULL
+        QUALIFY dense_rank() OVER (
+            PARTITION BY g.zone, g.datetime_utc
+            ORDER BY coalesce(g.is_estimated, false), m.mtime_ns DESC NULLS LAST,
+                     g.source_path DESC) = 1
     )
     GROUP BY zone, datetime_utc
 ),

@@ -10,7 +10,10 @@
 --    interval, and only for an interval no longer than $max_gap_s (a 32-bit counter at 700 W wraps
 --    every 1.7 h, so a longer one may have wrapped more than once). Any other decrease is a reset
 --    (driver reload, reboot): the counter says nothing about that interval, which falls back to
---    the power path below; the next interval starts a new counter segment.
+--    the power path below; the next interval starts a new counter segment. A rise is implausible
+--    when it needs a mean power above $counter_max_tdp_ratio × TDP over the interval (at least a
+--    second of it: counter updates are quantised): the counter then says nothing either, and the
+--    interval falls back to the power path (pipeline/plausibility.py, docs/checks-plausibility.md).
 --    A counter interval longer than $max_fill_s is kept, at its average power: an unbroken
 --    counter means the driver stayed loaded, so the GPU was powered throughout and the delta is
 --    its true energy; only where in the interval it was spent is assumed.
@@ -35,15 +38,18 @@ INSERT INTO gpu_energy_intervals
 WITH readable AS NOT MATERIALIZED (
     -- read by three steps below: scanned again by each (cheap) rather than held (57.6 M rows a
     -- day for 10,000 GPUs at 15 s would spill)
-    SELECT source_path, line, host, gpu_index, ts_utc, power_w, util_pct, energy_mj, workload
+    SELECT source_path, line, host, gpu_index, ts_utc, power_w, util_pct, energy_mj, workload,
+           gpu_uuid IS NOT NULL AS identified
     FROM raw_gpu_samples
     WHERE (power_w IS NOT NULL OR util_pct IS NOT NULL OR energy_mj IS NOT NULL)
       AND ts_utc >= $start - to_seconds($lookback_s) AND ts_utc < $end + to_seconds($lookback_s)
 ),
 file_spans AS (
-    -- one pass over the samples: each file's span per GPU, and its samples nearest the window
+    -- one pass over the samples: each file's span per GPU, and its samples nearest the window;
+    -- `identified`: the file names the GPU by its UUID
     SELECT
         host, gpu_index, source_path, min(ts_utc) AS lo, max(ts_utc) AS hi,
+        bool_or(identified) AS identified,
         max(ts_utc) FILTER (WHERE ts_utc < $start) AS last_before,
         min(ts_utc) FILTER (WHERE ts_utc >= $end) AS first_after
     FROM readable
@@ -83,10 +89,17 @@ joined AS NOT MATERIALIZED (
 samples AS (
     SELECT * FROM joined WHERE NOT may_repeat
     UNION ALL
-    -- the same sample read from two overlapping files counts once (the first by path, line)
-    SELECT * FROM joined WHERE may_repeat
+    -- the same sample read from two overlapping files counts once, by precedence: the file that
+    -- names the GPU by its UUID, then the most recently modified (its mtime when ingested), then
+    -- the one whose path sorts last (docs/checks-plausibility.md; files that disagree are counted
+    -- by select_gpu_sample_conflicts.sql)
+    SELECT j.* FROM joined AS j
+    JOIN file_spans AS f USING (host, gpu_index, source_path)
+    LEFT JOIN ingest_manifest AS m USING (source_path)
+    WHERE j.may_repeat
     QUALIFY row_number() OVER (
-        PARTITION BY host, gpu_index, ts_utc ORDER BY source_path, line) = 1
+        PARTITION BY j.host, j.gpu_index, j.ts_utc
+        ORDER BY f.identified DESC, m.mtime_ns DESC NULLS LAST, j.source_path DESC, j.line) = 1
 ),
 pairs AS (
     SELECT
@@ -115,7 +128,9 @@ counted AS (
         *,
         -- counter energy of the interval in mJ; NULL: no counter on one side, or a reset
         CASE
-            WHEN e1 >= e0 THEN e1 - e0
+            WHEN e1 >= e0
+                 AND e1 - e0 <= $counter_max_tdp_ratio * tdp_w * greatest(dt_s, 1.0) * 1000.0
+                THEN e1 - e0
             WHEN dt_s <= $max_gap_s AND e1 < e0 AND e0 < power(2.0, 32)
                  AND (power(2.0, 32) - e0) + e1 <= $wrap_max_tdp_ratio * tdp_w * dt_s * 1000.0
                 THEN (power(2.0, 32) - e0) + e1

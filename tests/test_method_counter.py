@@ -111,12 +111,27 @@ def test_counter_delta_is_the_interval_energy_and_beats_the_power_samples(wh_db)
     assert e == pytest.approx(50.0)
 
 
-def test_one_kwh_of_counter_over_an_hour(wh_db) -> None:
+def test_counter_at_tdp_over_an_hour(wh_db) -> None:
     con, cfg = wh_db
-    # 3.6e9 mJ = 3.6e6 J = 1 kWh over 1 h (mean 1 kW: the counter's positive deltas are not
-    # checked against the TDP, only wraps are). 1 h > max_gap_s: still counter, not a gap.
+    # 1.44e9 mJ = 1.44e6 J = 0.4 kWh over 1 h (mean 400 W, the TDP; a mean above 1.5 x TDP is not
+    # priced from the counter: tests/test_plausibility.py). 1 h > max_gap_s: still counter, not a
+    # gap.
+    rows = build(con, cfg, [(at(2), None, None, 5.0e9), (at(3), None, None, 5.0e9 + 1.44e9)])
+    assert rows == [(at(2), at(2), at(3), 400.0, 400.0, pytest.approx(400.0), "counter")]
+
+
+def test_a_counter_rise_above_one_and_a_half_tdp_is_not_priced(wh_db) -> None:
+    con, cfg = wh_db
+    # 3.6e9 mJ over 1 h is a mean of 1 kW on a 400 W board: the counter says nothing, and with
+    # no power or utilisation beside it the interval has no energy (as a reset without power)
     rows = build(con, cfg, [(at(2), None, None, 5.0e9), (at(3), None, None, 5.0e9 + 3.6e9)])
-    assert rows == [(at(2), at(2), at(3), 1000.0, 1000.0, pytest.approx(1000.0), "counter")]
+    assert rows == []
+    # with power samples beside it, the interval falls back to them (an hour > max_gap_s: a gap,
+    # estimated at the bounding samples' mean power)
+    sampled = [(at(2), 300.0, None, 5.0e9), (at(3), 300.0, None, 5.0e9 + 3.6e9)]
+    insert_frame(con, "raw_gpu_samples", samples(sampled, gpu=1))
+    rows = build(con, cfg, [])
+    assert [(r[3], r[4], r[6]) for r in rows] == [(300.0, 300.0, "estimated")]
 
 
 def test_counter_interval_across_the_hour_is_cut_at_constant_power(wh_db) -> None:

@@ -30,7 +30,7 @@ from pipeline.readers import (
     grid_csv,
     read_file,
 )
-from pipeline.warehouse import connect, insert_frame
+from pipeline.warehouse import connect, insert_frame, run
 from tests.frames import SAMPLE_SCHEMA
 
 GB_FILE = (
@@ -414,7 +414,7 @@ def footprint(tmp_path_factory: pytest.TempPathFactory) -> dict[datetime, dict]:
         base,
         "zone,datetime_utc,gco2e_per_kwh,is_estimated\n"
         "GB,2023-03-14T12:30:00Z,500,true\n"  # an estimate of a slot with an outturn: ignored
-        "GB,2023-03-14T13:00:00Z,99,false\n"  # a second outturn for 13:00: averaged with 89
+        "GB,2023-03-14T13:00:00Z,99,false\n"  # a second outturn for 13:00: replaces 89
         "GB,2023-03-14T14:45:00Z,300,false\n",  # a quarter-hour slot
         "extra.csv",
     )
@@ -430,9 +430,21 @@ def footprint(tmp_path_factory: pytest.TempPathFactory) -> dict[datetime, dict]:
     with connect(base / "w.duckdb") as con:
         load_inventory(con, cfg)
         insert_frame(con, "raw_gpu_samples", samples)
-        for path in (GB_FILE, extra):
-            insert_frame(con, "raw_grid_intensity", read_file(path).frame)
         start, end = T0, T0 + timedelta(days=1)
+        # the CSV was modified after the API response: its readings win a slot both give
+        for mtime_ns, (name, path) in enumerate((("gb.json", GB_FILE), ("extra.csv", extra))):
+            frame = read_file(path).frame.with_columns(source_path=pl.lit(name))
+            insert_frame(con, "raw_grid_intensity", frame)
+            manifest = dict.fromkeys(("sha256", "format", "target_table"), "")
+            manifest |= dict.fromkeys(("size_bytes", "rows_read", "rows_accepted"), 0)
+            manifest |= {"rows_quarantined": 0, "min_ts_utc": None, "max_ts_utc": None}
+            manifest |= {
+                "source_path": name,
+                "ingested_at": start,
+                "mtime_ns": mtime_ns,
+                "reader_sha256": None,
+            }
+            run(con, "upsert_ingest_manifest", manifest)
         build_gpu_energy_intervals(con, cfg, start, end)
         build_job_allocations(con, cfg, start, end)
         build_gpu_energy_attributed(con, start, end)
@@ -458,10 +470,11 @@ def test_half_hourly_slots_average_within_the_hour(footprint: dict[datetime, dic
 
 
 def test_a_slot_read_twice_counts_once(footprint: dict[datetime, dict]) -> None:
-    # 13:00 read as 89 (API) and 99 (CSV): one slot of (89 + 99) / 2 = 94; 13:30 is 94:
-    # (94 + 94) / 2 = 94 g/kWh, not (89 + 99 + 94) / 3
-    assert footprint[H13]["gco2e_per_kwh"] == pytest.approx(94.0)
-    assert footprint[H13]["co2e_kg_location"] == pytest.approx(0.5 * 94.0 / 1000)
+    # 13:00 read as 89 (API) and 99 (CSV): one slot, from the more recently modified file (the
+    # CSV: docs/checks-plausibility.md), 99; 13:30 is 94: (99 + 94) / 2 = 96.5 g/kWh, not
+    # (89 + 99 + 94) / 3
+    assert footprint[H13]["gco2e_per_kwh"] == pytest.approx(96.5)
+    assert footprint[H13]["co2e_kg_location"] == pytest.approx(0.5 * 96.5 / 1000)
 
 
 def test_uneven_slots_are_time_weighted(footprint: dict[datetime, dict]) -> None:

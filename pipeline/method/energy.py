@@ -22,6 +22,7 @@ from datetime import datetime
 import duckdb
 
 from pipeline.config import Config
+from pipeline.plausibility import GPU_POWER_MAX_TDP_RATIO
 from pipeline.warehouse import replace_window
 
 # A counter decrease is read as a wrap only if the wrapped delta is energy the GPU could draw in
@@ -41,6 +42,7 @@ def build_gpu_energy_intervals(
         "max_gap_s": cfg.telemetry.max_gap_s,
         "max_fill_s": cfg.telemetry.max_fill_s,
         "wrap_max_tdp_ratio": WRAP_MAX_TDP_RATIO,
+        "counter_max_tdp_ratio": GPU_POWER_MAX_TDP_RATIO,  # a rise above it is not priced
         "lookback_s": max(cfg.telemetry.max_fill_s, LOOKBACK_MIN_S),
     }
     # windows and a unique-keyed dedup only, no float sums: the same rows under any thread count

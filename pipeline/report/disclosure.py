@@ -337,6 +337,8 @@ def build_disclosure(
         grid_hourly_share=1 - _f(t, "fallback_facility_kwh") / total_kwh if total_kwh else 1.0,
         unattributed_cost_usd=cost_basis["unattributed"],
         coverage=inventory_coverage(con, **window, edge_s=cfg.telemetry.max_gap_s),
+        grid_conflicts=int(one(con, "select_grid_conflicts", window)[0]),
+        gpu_sample_conflicts=int(one(con, "select_gpu_sample_conflicts", window)[0]),
     )
     return Disclosure(
         title=cfg.reporting.title,

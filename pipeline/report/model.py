@@ -263,6 +263,11 @@ class DataQuality(_M):
     coverage: InventoryCoverage | None = Field(
         None, description="GPU-hours the inventory expects: measured, estimated, missing"
     )
+    # two files disagreeing on one reading, resolved by precedence (docs/checks-plausibility.md)
+    grid_conflicts: int = Field(0, description="zone-slots two grid files give different values")
+    gpu_sample_conflicts: int = Field(
+        0, description="GPU samples (host, GPU, time) two files give different readings"
+    )
 
 
 class Quantiles(_M):

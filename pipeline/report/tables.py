@@ -390,6 +390,8 @@ _QUALITY_COLS = (  # in the order of the printed lines
     "measured_share",
     "quarantined_rows",
     "grid_fallback_hours",
+    "grid_conflicts",
+    "gpu_sample_conflicts",
     "unclassified_jobs",
     "scheduler_estimated_share",
     "host_measured_share",
