@@ -5,8 +5,9 @@
 --  * energy_wh: a piece's energy is the trapezoid of its own end powers over its duration
 --    (insert_gpu_energy_intervals.sql): Σ energy_wh against Σ duration × (p_start + p_end) / 2.
 --  * gpu_s: the pieces' seconds in the hour, at most 3600 (pieces of a GPU never overlap) and,
---    where every sample of the GPU-hour has a power, at least the span from its first to its last
---    sample (consecutive samples less than an hour apart always give pieces: max_fill_s ≥ 1 h).
+--    where every sample of the GPU-hour has a power and $fills_hours (max_fill_s ≥ 1 h: samples
+--    less than an hour apart always give pieces), at least the span from its first to its last
+--    sample in the hour.
 --  * max_power_w, min_power_w: 'samples' pieces interpolate between two samples at most
 --    max_gap_s apart, so their end powers lie within the powers sampled on that GPU from
 --    max_gap_s before the hour to max_gap_s after it (read as whole hours: $near_h on each
@@ -64,7 +65,7 @@ gpu_hours AS (
         coalesce(p.energy_wh, 0.0) AS energy_wh,
         coalesce(p.trapezoid_wh, 0.0) AS trapezoid_wh,
         coalesce(p.gpu_s, 0.0) AS gpu_s,
-        CASE WHEN s.all_powered THEN s.span_s ELSE 0.0 END AS min_gpu_s,
+        CASE WHEN s.all_powered AND $fills_hours THEN s.span_s ELSE 0.0 END AS min_gpu_s,
         p.max_w, p.min_w, n.lo_w, n.hi_w, p.other_max_w, p.other_min_w,
         greatest($max_tdp_ratio * h.tdp_w, coalesce(n.hi_w, 0.0)) AS other_hi_w
     FROM piece_hours AS p

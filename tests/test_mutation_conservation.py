@@ -218,7 +218,10 @@ def test_disclosure_totals_that_differ_from_the_daily_summary_block_publication(
     assert "vs daily_summary" in message and "(+100.0 %)" in message
 
 
-def test_a_window_that_holds_nothing_fails_every_reconciliation(fleet):
+def test_a_window_that_holds_nothing_fails(fleet):
+    """No rows on either side is not a pass with 0 checked: every link from the attributed rows
+    on fails. The telemetry links have nothing to reconcile where there is no telemetry (the
+    coverage check reports those GPU-hours), and say so."""
     empty = (datetime(2026, 11, 1), datetime(2026, 11, 3))
     with connect(fleet.warehouse_path, read_only=True) as con:
         links = reconcile.window_reconciliations(con, fleet, *empty)
@@ -227,10 +230,34 @@ def test_a_window_that_holds_nothing_fails_every_reconciliation(fleet):
                 con, date(2026, 11, 1), date(2026, 11, 2), dict.fromkeys(_FIGURES, 0.0)
             )
         )
-    for r in links:
-        assert r.checked == 0
+    assert all(r.checked == 0 for r in links)
+    telemetry, later = links[:2], links[2:]
+    for r in telemetry:
+        assert r.passed
+        assert "no telemetry in 2026-11-01..2026-11-02" in r.detail()
+    assert [r.name for r in later] == [
+        "footprint_hourly_reconciled",
+        "footprint_hourly_factors",
+        "daily_summary_reconciled",
+        "disclosure_reconciled",
+    ]
+    for r in later:
         assert not r.passed
         assert "nothing to check in 2026-11-01..2026-11-02" in r.detail()
+
+
+def test_attributed_rows_without_a_footprint_fail(fleet):
+    """A day the footprint lost entirely, with the rows before it still there."""
+    _tamper(
+        fleet,
+        "DELETE FROM footprint_hourly WHERE hour_utc >= TIMESTAMP '2026-10-02'",
+        "DELETE FROM daily_summary WHERE day >= DATE '2026-10-02'",
+    )
+    with connect(fleet.warehouse_path, read_only=True) as con:
+        r = reconcile.footprint_hourly(con, datetime(2026, 10, 2), datetime(2026, 10, 3))
+    assert r.checked > 0 and not r.passed
+    assert "footprint_hourly: gpu_energy_kwh 0.0 vs gpu_energy_attributed" in r.detail()
+    assert "(-100.0 %)" in r.detail()
 
 
 def test_dagster_blocking_check_fails_on_a_tampered_daily_summary(fleet, monkeypatch):
