@@ -74,7 +74,12 @@ def test_materialise_twice_gives_identical_tables(small_fleet):
     evals = data_run.get_asset_check_evaluations()
     assert sorted((e.check_name, e.passed) for e in evals) == [
         ("cost_reconciled", True),
+        ("daily_summary_reconciled", True),
         ("energy_conserved", True),
+        ("footprint_hourly_factors", True),
+        ("footprint_hourly_reconciled", True),
+        ("gpu_energy_attributed_reconciled", True),
+        ("gpu_energy_intervals_reconciled", True),
         ("grid_coverage", True),
         ("inventory_coverage", True),
         ("measured_coverage", True),

@@ -51,6 +51,11 @@ CHECKS = {
     "inventory_coverage": ("daily_summary", False),
     "grid_coverage": ("daily_summary", False),
     "cost_reconciled": ("cost_attributed", True),
+    "gpu_energy_intervals_reconciled": ("gpu_energy_intervals", True),
+    "gpu_energy_attributed_reconciled": ("gpu_energy_attributed", True),
+    "footprint_hourly_reconciled": ("footprint_hourly", True),
+    "footprint_hourly_factors": ("footprint_hourly", True),
+    "daily_summary_reconciled": ("daily_summary", True),
 }
 METADATA = """
 fragment Meta on MetadataEntry {

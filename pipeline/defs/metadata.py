@@ -116,3 +116,21 @@ def per_currency(df: pl.DataFrame, key: str, value: str) -> dg.MetadataValue:
     return dg.MetadataValue.json(
         {(k if k is not None else ""): float(v) for k, v in df.select(key, value).rows()}
     )
+
+
+def reconciliation_check(result: Any) -> dg.AssetCheckResult:
+    """A blocking check result for a reconciliation (pipeline/method/reconcile.py): passed, its
+    one-line detail (the table, the quantity and the size of any difference) and per-quantity
+    figures."""
+    return dg.AssetCheckResult(
+        check_name=result.name,
+        passed=result.passed,
+        description=result.detail(),
+        metadata=result.metadata(),
+    )
+
+
+def reconciliation_spec(name: str, asset: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        name, asset=asset, blocking=True, description="reconciles with the table before it"
+    )

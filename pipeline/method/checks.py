@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 import duckdb
 
 from pipeline.config import Config
+from pipeline.method import reconcile
 from pipeline.method.cost import cost_reconciliation
 from pipeline.method.coverage import coverage_outcome, inventory_coverage
 from pipeline.report.formatting import fmt_pct
@@ -57,14 +58,21 @@ def period_checks(
     start_day: date,
     end_day: date,
     quality: DataQuality,
+    disclosed: dict[str, float],
 ) -> list[CheckOutcome]:
-    """The report's gates: conservation, reconciliation and signs block publication; coverage of
-    measurements, of the inventory's GPU-hours and of hourly grid data only warn."""
+    """The report's gates: conservation, reconciliation and signs block publication, and so does
+    every table that does not reconcile with the one before it, up to the figures about to be
+    published (`disclosed`, see reconcile.disclosed); coverage of measurements, of the
+    inventory's GPU-hours and of hourly grid data only warn."""
     start = datetime.combine(start_day, datetime.min.time())
     end = datetime.combine(end_day + timedelta(days=1), datetime.min.time())
     cons = energy_conservation(con, start, end)
     rec = cost_reconciliation(con, start, end)
     neg = negative_quantities(con, start_day, end_day)
+    links = [
+        *reconcile.window_reconciliations(con, cfg, start, end),
+        reconcile.disclosure(con, start_day, end_day, disclosed),
+    ]
     c = cfg.checks
     inventory = quality.coverage or inventory_coverage(con, start, end, cfg.telemetry.max_gap_s)
     inventory_passed, inventory_detail = coverage_outcome(inventory, c.min_inventory_coverage)
@@ -89,6 +97,10 @@ def period_checks(
             passed=neg == 0,
             blocking=True,
             detail=f"{neg} daily rows with a negative quantity",
+        ),
+        *(
+            CheckOutcome(name=r.name, passed=r.passed, blocking=True, detail=r.detail())
+            for r in links
         ),
         CheckOutcome(
             name="measured_coverage",

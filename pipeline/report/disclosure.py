@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 
 from pipeline.config import PHASES, Config
-from pipeline.method import checks, period, uncertainty
+from pipeline.method import checks, period, reconcile, uncertainty
 from pipeline.method.cost import period_cost
 from pipeline.method.coverage import inventory_coverage
 from pipeline.method.lifecycle import crossover  # noqa: F401  (re-exported for callers)
@@ -323,6 +323,7 @@ def build_disclosure(
     )
     manifest = frame(con, "select_manifest", {})
     phases = _phases(df, costs, total_kwh)
+    sites = _sites(df, pd.coverage, cfg)
     models = model_figures(con, df, costs, p, cfg.checks.rebound_min_change)
     quality = DataQuality(
         measured_share=_f(t, "measured_kwh") / gpu_kwh if gpu_kwh else 0.0,
@@ -355,7 +356,7 @@ def build_disclosure(
             for r in frame(con, "select_period_daily", p).iter_rows(named=True)
         ],
         models=models,
-        sites=_sites(df, pd.coverage, cfg),
+        sites=sites,
         teams=_teams(df),
         data_quality=quality,
         factors=factors(cfg),
@@ -367,6 +368,13 @@ def build_disclosure(
         ],
         notes=notes(cfg, other),
         uncertainty=_uncertainty(df, cfg),
-        checks=checks.period_checks(con, cfg, start_day, end_day, quality),
+        checks=checks.period_checks(
+            con,
+            cfg,
+            start_day,
+            end_day,
+            quality,
+            reconcile.disclosed(totals, phases, sites, _f(t, "annual_instrument_kwh")),
+        ),
         regulatory=ai_act(df, models, t, cfg),
     )

@@ -6,7 +6,7 @@ import polars as pl
 from pipeline.defs import metadata as md
 from pipeline.defs.partitions import daily, window
 from pipeline.defs.resources import WattprintResource
-from pipeline.method import checks
+from pipeline.method import checks, reconcile
 from pipeline.method.allocations import build_job_allocations
 from pipeline.method.coverage import coverage_outcome, inventory_coverage
 from pipeline.method.energy import (
@@ -42,20 +42,23 @@ _common = {
 }
 
 
-@dg.asset(deps=["landing_files", "inventory"], **_common)
-def gpu_energy_intervals(
-    context: dg.AssetExecutionContext, wattprint: WattprintResource
-) -> dg.MaterializeResult:
+@dg.asset(
+    deps=["landing_files", "inventory"],
+    check_specs=[md.reconciliation_spec("gpu_energy_intervals_reconciled", "gpu_energy_intervals")],
+    **_common,
+)
+def gpu_energy_intervals(context: dg.AssetExecutionContext, wattprint: WattprintResource):
     """GPU power samples integrated into energy pieces (Wh), cut at hours; gaps estimated."""
     start, end = window(context)
     cfg = wattprint.config()
     with wattprint.connect() as con:
         n = build_gpu_energy_intervals(con, cfg, start, end)
+        reconciled = reconcile.gpu_energy_intervals(con, cfg, start, end)
         by_day = frame(con, "select_gpu_energy_intervals_window_by_day", _w(start, end))
         files = md.input_files(con, "gpu_energy_intervals", start, end, cfg.warehouse_path)
     gpu_kwh = md.totals(by_day, ["energy_kwh"])["energy_kwh"]
     estimated = md.totals(by_day.filter(pl.col("source") == "estimated"), ["energy_kwh"])
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
         metadata={
             "dagster/row_count": n,
             "gpu_energy_kwh": gpu_kwh,
@@ -65,6 +68,7 @@ def gpu_energy_intervals(
             **files,
         }
     )
+    yield md.reconciliation_check(reconciled)
 
 
 @dg.asset(deps=["landing_files", "inventory"], **_common)
@@ -93,7 +97,8 @@ def job_allocations(
 @dg.asset(
     deps=[gpu_energy_intervals, job_allocations],
     check_specs=[
-        dg.AssetCheckSpec("energy_conserved", asset="gpu_energy_attributed", blocking=True)
+        dg.AssetCheckSpec("energy_conserved", asset="gpu_energy_attributed", blocking=True),
+        md.reconciliation_spec("gpu_energy_attributed_reconciled", "gpu_energy_attributed"),
     ],
     **_common,
 )
@@ -104,6 +109,7 @@ def gpu_energy_attributed(context: dg.AssetExecutionContext, wattprint: Wattprin
     with wattprint.connect() as con:
         n = build_gpu_energy_attributed(con, start, end)
         result = checks.energy_conservation(con, start, end)
+        reconciled = reconcile.gpu_energy_attributed(con, start, end)
         by_day = frame(con, "select_gpu_energy_attributed_window_by_day", _w(start, end))
         files = md.input_files(con, "gpu_energy_attributed", start, end, cfg.warehouse_path)
 
@@ -135,20 +141,30 @@ def gpu_energy_attributed(context: dg.AssetExecutionContext, wattprint: Wattprin
             "scheduler_estimated_kwh": kwh("scheduler_estimated"),
         },
     )
+    yield md.reconciliation_check(reconciled)
 
 
-@dg.asset(deps=[gpu_energy_attributed, "landing_files"], **_common)
-def footprint_hourly(
-    context: dg.AssetExecutionContext, wattprint: WattprintResource
-) -> dg.MaterializeResult:
+@dg.asset(
+    deps=[gpu_energy_attributed, "landing_files"],
+    check_specs=[
+        md.reconciliation_spec("footprint_hourly_reconciled", "footprint_hourly"),
+        md.reconciliation_spec("footprint_hourly_factors", "footprint_hourly"),
+    ],
+    **_common,
+)
+def footprint_hourly(context: dg.AssetExecutionContext, wattprint: WattprintResource):
     """Facility energy (PUE), carbon (location, market), water and embodied per hour × job."""
     start, end = window(context)
     cfg = wattprint.config()
     with wattprint.connect() as con:
         n = build_footprint_hourly(con, start, end)
+        reconciled = [
+            reconcile.footprint_hourly(con, start, end),
+            reconcile.footprint_factors(con, start, end),
+        ]
         by_day = frame(con, "select_footprint_hourly_window_by_day", _w(start, end))
         files = md.input_files(con, "footprint_hourly", start, end, cfg.warehouse_path)
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
         metadata={
             "dagster/row_count": n,
             **md.totals(by_day, _FOOTPRINT_TOTALS),
@@ -160,12 +176,15 @@ def footprint_hourly(
             **files,
         }
     )
+    for r in reconciled:
+        yield md.reconciliation_check(r)
 
 
 @dg.asset(
     deps=[footprint_hourly, job_allocations],
     check_specs=[
         dg.AssetCheckSpec("no_negative_quantities", asset="daily_summary", blocking=True),
+        md.reconciliation_spec("daily_summary_reconciled", "daily_summary"),
         dg.AssetCheckSpec("measured_coverage", asset="daily_summary"),
         dg.AssetCheckSpec("inventory_coverage", asset="daily_summary"),
         dg.AssetCheckSpec("grid_coverage", asset="daily_summary"),
@@ -179,6 +198,7 @@ def daily_summary(context: dg.AssetExecutionContext, wattprint: WattprintResourc
     thresholds = cfg.checks
     with wattprint.connect() as con:
         n = build_daily_summary(con, start, end)
+        reconciled = reconcile.daily_summary(con, start, end)
         kwh, measured, hourly, negative = one(con, "select_window_quality", _w(start, end))
         (fallback_hours,) = one(con, "select_grid_fallback_hours", _w(start, end))
         by_phase = frame(con, "select_daily_summary_window_by_phase", _w(start, end))
@@ -206,6 +226,7 @@ def daily_summary(context: dg.AssetExecutionContext, wattprint: WattprintResourc
         passed=negative == 0,
         metadata={"negative_rows": int(negative), "daily_rows": n},
     )
+    yield md.reconciliation_check(reconciled)
     # coverage only warns: estimated figures are still a disclosure, flagged as such
     yield dg.AssetCheckResult(
         check_name="measured_coverage",
