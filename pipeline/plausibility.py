@@ -11,7 +11,7 @@ quarantined still holds). docs/checks-plausibility.md explains each range:
   a fall back, or the reverse); sql/insert_gpu_energy_intervals.sql prices no rise above the bound;
 - node power: 0 to the host's GPUs at their bound plus the non-GPU part;
 - billing: an ISO 4217 currency (pipeline/iso4217.py); no negative implied list unit price;
-- PUE 1.0-3.0 and on-site WUE 0-10 L/kWh: config values, refused by pipeline/config.py.
+- PUE 1.0-3.0 and on-site WUE 0-10 L/kWh: config values, refused by pipeline/config/fleet.py.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ GPU_POWER_ABSOLUTE_MAX_W = GPU_POWER_MAX_TDP_RATIO * 1400.0
 NODE_NON_GPU_MIN_W = 4000.0
 NODE_SOURCE = "a DGX H100 (8 x 700 W GPUs) is specified at 10.2 kW maximum"
 NODE_ABSOLUTE_MAX_W = 8 * GPU_POWER_ABSOLUTE_MAX_W + NODE_NON_GPU_MIN_W
-# PUE and WUE are config values: pipeline/config.py refuses a site outside these ranges
+# PUE and WUE are config values: pipeline/config/fleet.py refuses a site outside these ranges
 PUE = Range(1.0, 3.0, "", "The Green Grid: 1.0 is the ideal; Uptime Institute 2023 mean 1.58")
 WUE_MAX_L_PER_KWH = 10.0
 WUE = Range(

@@ -1,0 +1,192 @@
+"""The whole configuration file: the `Config` model (sections, cross-references, derived paths and
+what readers need) and `load_config`, which names the file and key of every problem."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+
+import yaml
+from pydantic import Field, ValidationError, model_validator
+
+from pipeline.config.base import ConfigError, Strict
+from pipeline.config.delivery import Delivery, Reporting
+from pipeline.config.fleet import GpuModel, HostGroup, Instrument, Paths, ServerModel, Site
+from pipeline.config.method import (
+    Billing,
+    Checks,
+    Estimation,
+    PhaseRule,
+    Scheduler,
+    Telemetry,
+    Uncertainty,
+)
+from pipeline.readers.base import ReadContext
+
+
+class Config(Strict):
+    start_date: date = Field(..., description="first day of the daily partitions")
+    timezone: str = Field("UTC", description="time zone of files that name no site or host")
+    paths: Paths = Paths()
+    telemetry: Telemetry = Telemetry()
+    scheduler: Scheduler = Scheduler()
+    sites: dict[str, Site]
+    gpu_models: dict[str, GpuModel]
+    server_models: dict[str, ServerModel] = Field(default_factory=dict)
+    host_groups: list[HostGroup]
+    phase_rules: list[PhaseRule] = Field(default_factory=list)
+    estimation: Estimation = Estimation()
+    instruments: list[Instrument] = Field(default_factory=list)
+    billing: Billing = Billing()
+    uncertainty: Uncertainty = Uncertainty()
+    checks: Checks = Checks()
+    reporting: Reporting = Reporting()
+    delivery: Delivery = Field(default_factory=Delivery)
+    # set by load_config, not by the file
+    base_dir: Path = Path(".")
+    config_sha256: str = ""
+
+    @model_validator(mode="after")
+    def _references(self) -> Config:
+        seen: dict[str, int] = {}
+        for i, g in enumerate(self.host_groups):
+            if g.site not in self.sites:
+                raise ValueError(f"host_groups[{i}].site: unknown site {g.site!r}")
+            if g.gpu_model not in self.gpu_models:
+                raise ValueError(f"host_groups[{i}].gpu_model: unknown GPU model {g.gpu_model!r}")
+            if g.server_model is not None and g.server_model not in self.server_models:
+                raise ValueError(
+                    f"host_groups[{i}].server_model: unknown server model {g.server_model!r}"
+                )
+            for h in g.expanded:
+                if h in seen:
+                    raise ValueError(
+                        f"host_groups[{i}].hosts: host {h!r} already in host_groups[{seen[h]}]"
+                    )
+                seen[h] = i
+        for i, inst in enumerate(self.instruments):
+            if inst.site not in self.sites:
+                raise ValueError(f"instruments[{i}].site: unknown site {inst.site!r}")
+        for rid, host in self.billing.resource_hosts.items():
+            if host not in seen:
+                raise ValueError(f"billing.resource_hosts.{rid}: unknown host {host!r}")
+        return self
+
+    def resolve(self, p: Path) -> Path:
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.resolve(self.paths.landing)
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.resolve(self.paths.warehouse)
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.resolve(self.paths.reports)
+
+    @property
+    def publish_path(self) -> Path | None:
+        p = self.delivery.publish_dir
+        return None if p is None else self.resolve(p)
+
+    def host_rows(self) -> list[dict]:
+        """One row per host: the inventory the SQL joins against."""
+        rows = []
+        for g in self.host_groups:
+            m = self.gpu_models[g.gpu_model]
+            s = self.sites[g.site]
+            srv = self.server_models.get(g.server_model) if g.server_model else None
+            for h in g.expanded:
+                rows.append(
+                    {
+                        "host": h,
+                        "site": g.site,
+                        "grid_zone": s.grid_zone,
+                        "gpu_model": g.gpu_model,
+                        "gpus": g.gpus,
+                        "tdp_w": m.tdp_w,
+                        "idle_w": m.idle_w,
+                        "average_power_w": m.average_power_w,
+                        "server_model": g.server_model,
+                        "host_overhead_w": srv.overhead_w if srv else 0.0,
+                        "in_service_from": g.in_service_from,
+                        "in_service_to": g.in_service_to,
+                    }
+                )
+        return rows
+
+    def read_context(self) -> ReadContext:
+        """What readers need from the config: site time zones, the noheader field lists and each
+        host's GPU count."""
+        fields = self.telemetry.nvidia_smi_fields
+        sacct = self.scheduler.sacct_fields
+        return ReadContext(
+            timezone_for_path=self.timezone_for_path,
+            nvidia_smi_fields=tuple(fields) if fields else None,
+            sacct_fields=tuple(sacct) if sacct else None,
+            gpus_per_host={h: g.gpus for g in self.host_groups for h in g.expanded},
+        )
+
+    @property
+    def reader_sha256(self) -> str:
+        """A fingerprint of what reading a landing file depends on (time zones, field lists, the
+        inventory, GPU and server models, which set the plausible ranges): the manifest keeps
+        it, and a change reads every file again, so a corrected inventory re-judges rows it
+        quarantined."""
+        parts = {
+            "timezone": self.timezone,
+            "sites": {k: s.timezone for k, s in self.sites.items()},
+            "telemetry": self.telemetry.model_dump(mode="json"),
+            "scheduler": self.scheduler.model_dump(mode="json"),
+            "host_groups": [g.model_dump(mode="json") for g in self.host_groups],
+            "gpu_models": {k: m.model_dump(mode="json") for k, m in self.gpu_models.items()},
+            # node power's plausible range uses the server models' overhead
+            "server_models": {k: m.model_dump(mode="json") for k, m in self.server_models.items()},
+        }
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+    def timezone_for_path(self, path: Path) -> str:
+        """The site time zone of a file kept under a folder named for a host or site."""
+        hosts = {h: g.site for g in self.host_groups for h in g.expanded}
+        for part in reversed(path.parts[:-1]):
+            if part in hosts:
+                return self.sites[hosts[part]].timezone
+            if part in self.sites:
+                return self.sites[part].timezone
+        return self.timezone
+
+
+def _format_errors(path: Path, err: ValidationError) -> str:
+    lines = [f"{path}: invalid configuration"]
+    for e in err.errors():
+        key = ".".join(str(x) for x in e["loc"]) or "(top level)"
+        lines.append(f"  {key}: {e['msg']}")
+    return "\n".join(lines)
+
+
+def load_config(path: str | Path) -> Config:
+    path = Path(path)
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read configuration: {e.strerror}") from e
+    try:
+        data = yaml.safe_load(raw_bytes) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from e
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys at the top level")
+    for key in ("base_dir", "config_sha256"):
+        if key in data:
+            raise ConfigError(f"{path}: {key}: is set by wattprint, not by the file")
+    data["base_dir"] = path.resolve().parent
+    data["config_sha256"] = hashlib.sha256(raw_bytes).hexdigest()
+    try:
+        return Config.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(_format_errors(path, e)) from e
