@@ -37,12 +37,11 @@ Lean on memory and time for 50M+ rows: only the needed columns are read (through
 boolean column; the frame is filtered only when some row is bad, and reason texts are built for
 the bad rows only. This is why the reader does not go through `_text.assemble`, which builds a
 reason column for every row: the same rules (count identity, NOT NULL columns) hold here by
-construction, `ok` requiring every NOT NULL column.
+construction, `ok` requiring every NOT NULL column. The row checks are in _telemetry_checks.py.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -50,6 +49,7 @@ import pyarrow as pa
 from polars.exceptions import PanicException
 
 from pipeline.readers import _parquet, nvidia_smi
+from pipeline.readers._telemetry_checks import INT32_MAX, row_ok, row_reasons, time_text, timestamps
 from pipeline.readers._text import problem
 from pipeline.readers.base import ReadContext, ReadResult, UnreadableFileError
 
@@ -63,11 +63,6 @@ REQUIRED = ("ts_utc", "host", "gpu_index")
 READINGS = ("power_w", "energy_mj", "util_pct")
 OPTIONAL = ("gpu_uuid", "gpu_name", "workload")
 TEXT = ("host", "gpu_uuid", "gpu_name", "workload")
-TS_MIN = datetime(2000, 1, 1)
-TS_MAX = datetime(2100, 1, 1)
-SHOWN_MIN = datetime(1, 1, 1)
-SHOWN_MAX = datetime(9999, 12, 31)
-INT32_MAX = 2**31 - 1
 DOC = "docs/telemetry-parquet.md"
 
 
@@ -138,94 +133,10 @@ def _check_columns(path: Path, found: pa.Schema) -> list[str]:
     return wanted
 
 
-def _epoch(when: datetime, unit: str) -> int:
-    micros = (when - datetime(1970, 1, 1)) // timedelta(microseconds=1)
-    return {"ns": micros * 1000, "us": micros, "ms": micros // 1000}[unit]
-
-
-def _time_text(physical: pl.Expr, unit: str) -> pl.Expr:
-    """A stored time as text for a reason or the raw row: 'YYYY-MM-DD HH:MM:SS[.f]' (UTC) within
-    years 1..9999, else the raw count ('-9223372036854775808 us since 1970-01-01'): polars panics
-    formatting a datetime outside chrono's range, which a corrupt file can hold."""
-    low = max(_epoch(SHOWN_MIN, unit), -(2**63) + 1)  # ns cannot reach year 1 in an int64
-    high = min(_epoch(SHOWN_MAX, unit), 2**63 - 1)
-    shown = physical.is_between(low, high)
-    as_time = (
-        pl.when(shown).then(physical).cast(pl.Datetime(unit)).dt.to_string("%Y-%m-%d %H:%M:%S%.f")
-    )
-    as_count = pl.concat_str(physical.cast(pl.String), pl.lit(f" {unit} since 1970-01-01"))
-    return pl.when(shown).then(as_time).otherwise(as_count)
-
-
-def _timestamps(frame: pl.DataFrame) -> pl.Expr:
-    """`ts_utc` as naive UTC microseconds; null when missing or outside TS_MIN..TS_MAX."""
-    dtype = frame.schema["ts_utc"]
-    assert isinstance(dtype, pl.Datetime)
-    # The physical value of a zone-aware timestamp is already UTC; drop the zone, keep the value.
-    physical = pl.col("ts_utc").cast(pl.Int64)
-    unit = dtype.time_unit
-    in_range = physical.is_between(_epoch(TS_MIN, unit), _epoch(TS_MAX, unit), closed="left")
-    return pl.when(in_range).then(physical).cast(pl.Datetime(unit)).cast(pl.Datetime("us"))
-
-
 def _column(frame: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Expr:
     if name in frame.columns and frame.schema[name] != pl.Null:
         return pl.col(name).cast(dtype)
     return pl.lit(None, dtype=dtype)
-
-
-def _shown(value: pl.Expr) -> pl.Expr:
-    return pl.concat_str(pl.lit("'"), value.cast(pl.String), pl.lit("'"))
-
-
-def _reasons(has: set[str]) -> pl.Expr:
-    """Every reason that applies to a (bad) row, '; '-joined."""
-    reasons = [
-        pl.when(pl.col("ts_raw").is_null())
-        .then(pl.lit("ts_utc: no value; expected a timestamp"))
-        .when(pl.col("ts_utc").is_null())
-        .then(
-            pl.concat_str(
-                pl.lit(
-                    f"ts_utc: expected a time from {TS_MIN:%Y-%m-%d} to before "
-                    f"{TS_MAX:%Y-%m-%d} UTC, got "
-                ),
-                _shown(pl.col("ts_raw")),
-            )
-        ),
-        pl.when(pl.col("host").is_null()).then(pl.lit("host: expected a host name, got nothing")),
-        pl.when(pl.col("index_raw").is_null())
-        .then(pl.lit("gpu_index: expected a GPU index like 0, got nothing"))
-        .when(pl.col("gpu_index").is_null())
-        .then(
-            pl.concat_str(
-                pl.lit(f"gpu_index: expected a non-negative integer up to {INT32_MAX}, got "),
-                _shown(pl.col("index_raw")),
-            )
-        ),
-    ]
-    checks = {
-        "power_w": (pl.col("power_w") >= 0, "a finite, non-negative power in W"),
-        "energy_mj": (pl.col("energy_mj") >= 0, "a finite, non-negative energy counter in mJ"),
-        "util_pct": (pl.col("util_pct").is_between(0, 100), "a percentage from 0 to 100"),
-    }
-    for name in READINGS:
-        if name in has:
-            good, expected = checks[name]
-            value = pl.col(name)
-            reasons.append(
-                pl.when(value.is_not_null() & ~(value.is_finite() & good)).then(
-                    pl.concat_str(pl.lit(f"{name}: expected {expected}, got "), _shown(value))
-                )
-            )
-    present = [n for n in READINGS if n in has]
-    reasons.append(
-        pl.when(pl.all_horizontal(pl.col(n).is_null() for n in present)).then(
-            pl.lit(f"{', '.join(present)}: no reading; expected a value in at least one of them")
-        )
-    )
-    joined = pl.concat_str(reasons, separator="; ", ignore_nulls=True)
-    return pl.when(joined == "").then(pl.lit("row rejected")).otherwise(joined)
 
 
 def read(path: Path, ctx: ReadContext) -> ReadResult:
@@ -255,24 +166,14 @@ def _read(path: Path) -> ReadResult:
         .cast(pl.Int32),
         gpu_uuid=_column(raw, "gpu_uuid", pl.String),
         gpu_name=_column(raw, "gpu_name", pl.String),
-        ts_utc=_timestamps(raw),
+        ts_utc=timestamps(raw),
         power_w=reading("power_w"),
         util_pct=reading("util_pct"),
         energy_mj=reading("energy_mj"),
         workload=_column(raw, "workload", pl.String),
     )
-    present = [pl.col(n) for n in READINGS if n in has]
-    ok = (
-        pl.col("ts_utc").is_not_null()
-        & pl.col("host").is_not_null()
-        & pl.col("gpu_index").is_not_null()
-        & pl.col("power_w").is_null().or_(pl.col("power_w").is_finite() & (pl.col("power_w") >= 0))
-        & pl.col("energy_mj")
-        .is_null()
-        .or_(pl.col("energy_mj").is_finite() & (pl.col("energy_mj") >= 0))
-        & pl.col("util_pct").is_null().or_(pl.col("util_pct").is_between(0, 100))
-        & pl.any_horizontal(c.is_not_null() for c in present)
-    )
+    readings = [n for n in READINGS if n in has]
+    ok = row_ok(readings)
     bad_rows = frame.select((~ok).sum()).item()
     problems = []
     if bad_rows:
@@ -281,7 +182,7 @@ def _read(path: Path) -> ReadResult:
         stored_ts = raw.schema["ts_utc"]
         assert isinstance(stored_ts, pl.Datetime)
         # the stored instant (UTC) as text, without the range check, to show what was refused
-        ts_text = _time_text(pl.col("ts_utc").cast(pl.Int64), stored_ts.time_unit)
+        ts_text = time_text(pl.col("ts_utc").cast(pl.Int64), stored_ts.time_unit)
         as_read = as_read.with_columns(ts_utc=ts_text)
         bad = frame.filter(~flags).with_columns(
             ts_raw=as_read["ts_utc"],
@@ -289,7 +190,7 @@ def _read(path: Path) -> ReadResult:
             # the row as stored in the file, for the quarantine's raw text
             stored=as_read.select(pl.struct(pl.all()).struct.json_encode()).to_series(),
         )
-        bad = bad.select("line", reason=_reasons(has), raw="stored")
+        bad = bad.select("line", reason=row_reasons(readings), raw="stored")
         problems = [problem(*row) for row in bad.iter_rows()]
         frame = frame.filter(flags)
     accepted = frame.select(
