@@ -41,8 +41,8 @@ import yaml
 
 from pipeline.demo.billing import write_billing
 from pipeline.demo.fleet import CONFIG_NAME, write_hydro_profile
+from pipeline.demo.hardware import GPUS_PER_NODE
 from pipeline.demo.inventory import (
-    GPUS_PER_NODE,
     HYDRO_PROFILE,
     STOCKHOLM,
     VIRGINIA,

@@ -37,7 +37,7 @@ import typer
 from benchmarks.baselines import ALLOCATION_COLUMNS, floor, pandas_attribution
 from benchmarks.fleet import Fleet, FleetSpec, generate
 from pipeline.config import Config, load_config
-from pipeline.demo.inventory import GPUS_PER_NODE
+from pipeline.demo.hardware import GPUS_PER_NODE
 from pipeline.ingest import ingest_landing
 from pipeline.inventory import load_inventory
 from pipeline.method.allocations import build_job_allocations

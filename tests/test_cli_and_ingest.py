@@ -155,7 +155,7 @@ def test_run_then_report_command(fleet, tmp_path):
 def test_run_days_in_words_are_utc_days():
     from datetime import UTC, datetime, timedelta
 
-    from pipeline.cli import _day
+    from pipeline.cli.runs import _day
 
     today = datetime.now(UTC).date()
     assert _day("today") == today

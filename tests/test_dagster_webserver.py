@@ -407,7 +407,7 @@ def test_cli_run_shows_in_the_ui_with_its_metadata(ui: UI) -> None:
 def test_instance_home_is_beside_the_config_unless_dagster_home_is_set(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipeline.cli import dagster_home
+    from pipeline.cli.instance import dagster_home
 
     config = generate_fleet(tmp_path / "fleet", days=1, start=date(2026, 10, 1))
     cfg = load_config(config)

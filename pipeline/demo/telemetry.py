@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipeline.demo.inventory import GPUS_PER_NODE, SITES, SiteSpec
+from pipeline.demo.hardware import GPUS_PER_NODE
+from pipeline.demo.inventory import SITES, SiteSpec
 from pipeline.demo.workloads import MEMORY_SHARE, Job, utilisation
 
 HEADER = "timestamp, index, uuid, name, power.draw [W], utilization.gpu [%], memory.used [MiB]"

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from pipeline.demo.inventory import GPUS_PER_NODE, STOCKHOLM, VIRGINIA, SiteSpec
+from pipeline.demo.hardware import GPUS_PER_NODE
+from pipeline.demo.inventory import STOCKHOLM, VIRGINIA, SiteSpec
 
 Profile = Literal["pretrain", "finetune", "eval", "serve", "dev", "bench"]
 

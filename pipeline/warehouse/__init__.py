@@ -1,21 +1,16 @@
 """The DuckDB warehouse: one file, SQL from `sql/`, partition writes as single transactions.
 
-DuckDB lets one process at a time open the file read-write, and no other process even read-only
-while it does; a second opener fails at once ("Could not set lock on file"). So that Dagster's
-multiprocess executor and concurrent runs can share the file, every `connect` first takes an
-inter-process lock on `<warehouse>.lock` beside it (fcntl.flock): exclusive for a read-write
-connection, shared for a read-only one (several readers at once, as DuckDB allows), held until the
-connection is closed. A process that has to wait logs it once and waits up to `lock_timeout_s`
-(default 600 s, or env `WATTPRINT_LOCK_TIMEOUT_S`), then raises `WarehouseBusy`. The kernel drops
-the lock of a process that dies, killed or not, so no lock is ever left stale.
+Every `connect` holds the warehouse's inter-process lock (`pipeline.warehouse.lock`: exclusive for
+a read-write connection, shared for a read-only one) so that Dagster's multiprocess executor and
+concurrent runs can share the file, and creates or migrates the tables a read-write connection
+writes. The helpers below run one `sql/<name>.sql` file each (`run`, `one`, `frame`) or write a
+frame or a partition window in one transaction (`insert_frame`, `replace_window`).
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -26,9 +21,13 @@ from typing import Any
 import duckdb
 import polars as pl
 
-SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
-LOCK_TIMEOUT_ENV = "WATTPRINT_LOCK_TIMEOUT_S"
-DEFAULT_LOCK_TIMEOUT_S = 600.0
+# WarehouseBusy (what `connect` raises when it waits too long) and the variable it reads the wait
+# from belong to `connect`'s interface
+from pipeline.warehouse.lock import LOCK_TIMEOUT_ENV as LOCK_TIMEOUT_ENV
+from pipeline.warehouse.lock import WarehouseBusy as WarehouseBusy
+from pipeline.warehouse.lock import resolve_lock_timeout_s, warehouse_lock
+
+SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 MEMORY_LIMIT_ENV = "WATTPRINT_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "1GiB"
 log = logging.getLogger("wattprint.warehouse")
@@ -90,110 +89,6 @@ def _migrate(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> None:
         con.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {kind}')
 
 
-class WarehouseBusy(TimeoutError):
-    """Another process held the warehouse for longer than this one was willing to wait."""
-
-
-def lock_path(path: Path | str) -> Path:
-    """The lock file beside the warehouse: `wattprint.duckdb` → `wattprint.duckdb.lock`."""
-    path = Path(path)
-    return path.with_name(path.name + ".lock")
-
-
-def resolve_lock_timeout_s(value: float | None = None) -> float:
-    """`value`, else env `WATTPRINT_LOCK_TIMEOUT_S`, else 600 s."""
-    if value is not None:
-        return float(value)
-    env = os.environ.get(LOCK_TIMEOUT_ENV)
-    if env is None:
-        return DEFAULT_LOCK_TIMEOUT_S
-    try:
-        return float(env)
-    except ValueError as e:
-        raise ValueError(f"{LOCK_TIMEOUT_ENV}={env!r}: expected a number of seconds") from e
-
-
-# locks this process holds, per thread: lock file → [exclusive, depth], so a `connect` nested in
-# another one of the same thread (a helper opening the warehouse inside a caller's connection)
-# reuses the lock instead of waiting for itself
-_held = threading.local()
-
-
-def _wait_message(lock: Path, exclusive: bool, timeout: float) -> str:
-    want = "write" if exclusive else "read"
-    return (
-        f"warehouse {lock.with_suffix('')} is in use by another process; waiting up to "
-        f"{timeout:g} s to {want} it (lock {lock})"
-    )
-
-
-@contextmanager
-def warehouse_lock(
-    path: Path | str,
-    exclusive: bool,
-    timeout_s: float | None = None,
-    on_wait: Callable[[str], None] | None = None,
-) -> Iterator[None]:
-    """Hold `<path>.lock`: exclusive (one writer) or shared (many readers), waiting up to
-    `timeout_s` for other processes; `on_wait` (default: a warning log) hears once when it waits."""
-    lock = lock_path(path)
-    held: dict[Path, list] = _held.__dict__.setdefault("locks", {})
-    if lock in held:
-        if exclusive and not held[lock][0]:
-            raise RuntimeError(
-                f"{path}: asked to write the warehouse while this thread holds it read-only; "
-                "close the read-only connection first"
-            )
-        held[lock][1] += 1
-        try:
-            yield
-        finally:
-            held[lock][1] -= 1
-        return
-    timeout = resolve_lock_timeout_s(timeout_s)
-    try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:
-        if exclusive:
-            raise
-        # a read-only warehouse folder: no writer can work there either, so no lock is needed
-        yield
-        return
-    try:
-        _acquire(fd, lock, exclusive, timeout, on_wait or log.warning)
-        held[lock] = [exclusive, 1]
-        try:
-            yield
-        finally:
-            del held[lock]
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-def _acquire(
-    fd: int, lock: Path, exclusive: bool, timeout: float, on_wait: Callable[[str], None]
-) -> None:
-    mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
-    deadline, pause, told = time.monotonic() + timeout, 0.01, False
-    while True:
-        try:
-            fcntl.flock(fd, mode)
-            return
-        except BlockingIOError:
-            pass
-        if time.monotonic() >= deadline:
-            raise WarehouseBusy(
-                f"warehouse lock {lock} still held by another process after {timeout:g} s; "
-                f"raise {LOCK_TIMEOUT_ENV} or look for a stuck run (fuser {lock})"
-            )
-        if not told:
-            on_wait(_wait_message(lock, exclusive, timeout))
-            told = True
-        time.sleep(min(pause, max(deadline - time.monotonic(), 0.0)))
-        pause = min(pause * 2, 0.5)
-
-
 def memory_limit() -> str:
     """DuckDB's memory limit: env `WATTPRINT_DUCKDB_MEMORY_LIMIT`, default 1 GiB. Beyond it
     DuckDB spills sorts and joins to `<warehouse>.tmp/`, so a nightly run over 57.6 M samples
@@ -225,9 +120,9 @@ def connect(
     lock_timeout_s: float | None = None,
     on_wait: Callable[[str], None] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to the warehouse, held under its inter-process lock (see the module doc);
-    read-write connections create and migrate the tables first. Keep it short: open, write,
-    close; every other process wanting the file waits meanwhile."""
+    """A connection to the warehouse, held under its inter-process lock (see
+    `pipeline.warehouse.lock`); read-write connections create and migrate the tables first. Keep
+    it short: open, write, close; every other process wanting the file waits meanwhile."""
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
