@@ -271,6 +271,8 @@ def mangled_response(draw: st.DrawFn) -> str:
         "regions": [region(13, "London", intensity={"forecast": 241, "index": "moderate"})],
     }
     by_region = region(17, "Wales", data=[slot("2023-03-14T14:00", 55)])
+    # held apart: an earlier draw may replace `regional["regions"]` with any JSON value
+    london = regional["regions"][0]
     data: list = [*national, regional, by_region]
     for _ in range(draw(st.integers(1, 4))):
         target = draw(st.sampled_from(["slot", "intensity", "region", "element"]))
@@ -280,7 +282,7 @@ def mangled_response(draw: st.DrawFn) -> str:
         if target == "element":
             data[k] = value
         elif target == "region":
-            (regional["regions"][0] if draw(st.booleans()) else by_region)[key] = value
+            (london if draw(st.booleans()) else by_region)[key] = value
         elif isinstance(data[k], dict) and target == "slot":
             data[k][key] = value
         elif isinstance(data[k], dict):
