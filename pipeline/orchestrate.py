@@ -1,55 +1,31 @@
-"""Run the Dagster asset graph for a config and a date range (what `wattprint run` does).
+"""Launch the Dagster asset graph of a config over a date range (what `wattprint run` does).
 
-Data assets run as one single-run backfill over the whole range (each asset computes the range's
-window in one go); the report runs once per month the range touches.
+Three kinds of run, on one instance: the ingest (landing files and inventory), the data assets as
+one single-run backfill over the whole range (each asset computes the range's window in one go),
+and the report once per month the range touches. The config is read once, by the definitions'
+resource; every run reuses it.
 """
 
 from __future__ import annotations
 
-import importlib
-import os
-import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
 
-from pipeline import settings
+from pipeline import warehouse
+from pipeline.config import Config
+from pipeline.definitions import build_defs
+from pipeline.defs.resources import WattprintResource
+from pipeline.defs.selections import DATA_ASSETS, INGEST_ASSETS
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-DATA_ASSETS = [
-    "gpu_energy_intervals",
-    "job_allocations",
-    "gpu_energy_attributed",
-    "footprint_hourly",
-    "daily_summary",
-    "cost_attributed",
-]
 
 
-# modules whose definitions read the config at import (partition start dates)
-_CONFIG_BOUND = (
-    "pipeline.defs.partitions",
-    "pipeline.defs.energy.assets",
-    "pipeline.defs.cost.assets",
-    "pipeline.defs.report.assets",
-    "pipeline.defs.report.delivery",
-    "pipeline.defs.automation",
-)
-
-
-def load_defs(config: Path) -> dg.Definitions:
-    """The definitions for this config. Dagster partitions are fixed at import, so modules bound
-    to a previous config in this process are reloaded (tests run several configs in one process)."""
-    os.environ["WATTPRINT_CONFIG"] = str(Path(config).resolve())
-    settings._load.cache_clear()
-    for name in _CONFIG_BOUND:
-        if name in sys.modules:
-            importlib.reload(sys.modules[name])
-    from pipeline.definitions import defs
-
-    return defs()
+class NoTelemetryError(LookupError):
+    """No telemetry has been ingested, so there is no default range of days."""
 
 
 def months(start: date, end: date) -> list[str]:
@@ -61,48 +37,72 @@ def months(start: date, end: date) -> list[str]:
     return keys
 
 
+def telemetry_span(cfg: Config) -> tuple[date, date]:
+    """Days covered by ingested telemetry, from the config's start date to yesterday at most: the
+    default range of `wattprint run`."""
+    with warehouse.connect(cfg.warehouse_path) as con:
+        lo, hi = warehouse.one(con, "select_telemetry_span")
+    if lo is None:
+        raise NoTelemetryError("no telemetry ingested yet; give --start and --end")
+    return max(lo, cfg.start_date), min(hi, date.today() - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The definitions of one config file, the config they read, and the runs launched on them."""
+
+    defs: dg.Definitions
+    config: Config
+
+    @classmethod
+    def load(cls, path: str | Path) -> Pipeline:
+        """Read the config file (raises ConfigError) and build its definitions."""
+        wattprint = WattprintResource.for_file(path)
+        return cls(build_defs(wattprint), wattprint.config())
+
+    def execute(
+        self, instance: dg.DagsterInstance, assets: list[str], **kwargs
+    ) -> dg.ExecuteInProcessResult:
+        job = self.defs.resolve_implicit_global_asset_job_def()
+        return job.execute_in_process(
+            run_config=QUIET,
+            instance=instance,
+            asset_selection=[dg.AssetKey(a) for a in assets],
+            **kwargs,
+        )
+
+
 def run_pipeline(
-    config: Path,
-    start: date,
-    end: date,
+    config: str | Path | Pipeline,
+    start: date | None,
+    end: date | None,
     instance: dg.DagsterInstance | None = None,
-    on_step: Callable[[str], None] = lambda s: None,
+    on_step: Callable[[str, int | None], None] = lambda name, total: None,
     report: bool = True,
 ) -> list[dg.ExecuteInProcessResult]:
-    """Ingest, compute days [start, end] (inclusive) and write the reports of the months touched."""
-    defs = load_defs(config)
-    job = defs.resolve_implicit_global_asset_job_def()
+    """Ingest, compute days [start, end] (inclusive; by default the days of ingested telemetry)
+    and write the reports of the months touched. `on_step(name, steps)` is called before each
+    run, with the number of runs once it is known."""
+    pipeline = config if isinstance(config, Pipeline) else Pipeline.load(config)
     instance = instance or dg.DagsterInstance.ephemeral()
-    results = []
-    on_step("ingest landing files and inventory")
-    results.append(
-        job.execute_in_process(
-            run_config=QUIET,
-            instance=instance,
-            asset_selection=[dg.AssetKey("inventory"), dg.AssetKey("landing_files")],
-        )
-    )
-    on_step(f"compute days {start} .. {end}")
-    results.append(
-        job.execute_in_process(
-            run_config=QUIET,
-            instance=instance,
-            asset_selection=[dg.AssetKey(a) for a in DATA_ASSETS],
-            tags={
-                "dagster/asset_partition_range_start": start.isoformat(),
-                "dagster/asset_partition_range_end": end.isoformat(),
-            },
-        )
-    )
+
+    def steps() -> int | None:
+        known = start is not None and end is not None
+        return 2 + (len(months(start, end)) if report else 0) if known else None
+
+    on_step("ingest landing files and inventory", steps())
+    results = [pipeline.execute(instance, INGEST_ASSETS)]
+    if start is None or end is None:
+        lo, hi = telemetry_span(pipeline.config)
+        start, end = start or lo, end or hi
+    on_step(f"compute days {start} .. {end}", steps())
+    tags = {
+        "dagster/asset_partition_range_start": start.isoformat(),
+        "dagster/asset_partition_range_end": end.isoformat(),
+    }
+    results.append(pipeline.execute(instance, DATA_ASSETS, tags=tags))
     if report:
         for key in months(start, end):
-            on_step(f"report {key[:7]}")
-            results.append(
-                job.execute_in_process(
-                    run_config=QUIET,
-                    instance=instance,
-                    asset_selection=[dg.AssetKey("disclosure_report")],
-                    partition_key=key,
-                )
-            )
+            on_step(f"report {key[:7]}", steps())
+            results.append(pipeline.execute(instance, ["disclosure_report"], partition_key=key))
     return results

@@ -12,8 +12,9 @@ import duckdb
 import pytest
 
 from pipeline.config import load_config
+from pipeline.definitions import build_defs
 from pipeline.demo.fleet import generate_fleet
-from pipeline.orchestrate import DATA_ASSETS, QUIET, load_defs
+from pipeline.orchestrate import DATA_ASSETS, QUIET
 
 REPORT = ["disclosure_report", "report_delivery"]
 HEADER = "JobID|JobName|User|Account|Partition|State|Start|End|NodeList|AllocTRES|Comment\n"
@@ -71,7 +72,7 @@ def _daily(path) -> dict[str, list[tuple]]:
 
 
 def test_nightly_ingests_and_computes_yesterday_then_reports_its_month(fleet):
-    defs = load_defs(fleet)
+    defs = build_defs(fleet)
     instance = dg.DagsterInstance.ephemeral()
     schedule = defs.resolve_schedule_def("nightly")
     repo = defs.get_repository_def()
@@ -121,7 +122,7 @@ def test_nightly_ingests_and_computes_yesterday_then_reports_its_month(fleet):
 
 
 def test_late_file_recomputes_only_its_days_and_month(fleet):
-    defs = load_defs(fleet)
+    defs = build_defs(fleet)
     cfg = load_config(fleet)
     instance = dg.DagsterInstance.ephemeral()
 

@@ -9,8 +9,9 @@ import duckdb
 import pytest
 
 from pipeline.config import load_config
+from pipeline.definitions import build_defs
 from pipeline.demo.fleet import generate_fleet
-from pipeline.orchestrate import DATA_ASSETS, load_defs, run_pipeline
+from pipeline.orchestrate import DATA_ASSETS, run_pipeline
 
 TABLES = {
     "gpu_energy_intervals": "hour_utc, host, gpu_index, start_utc",
@@ -37,7 +38,7 @@ def _snapshot(path) -> dict[str, list[tuple]]:
 
 
 def test_definitions_load_with_lineage_and_checks(small_fleet):
-    defs = load_defs(small_fleet)
+    defs = build_defs(small_fleet)
     keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
     assert keys == {
         "inventory",
@@ -97,7 +98,7 @@ def test_one_day_partition_rerun_leaves_other_days_alone(small_fleet):
     instance = dg.DagsterInstance.ephemeral()
     run_pipeline(small_fleet, date(2026, 10, 1), date(2026, 10, 2), instance=instance, report=False)
     before = _snapshot(cfg.warehouse_path)
-    job = load_defs(small_fleet).resolve_implicit_global_asset_job_def()
+    job = build_defs(small_fleet).resolve_implicit_global_asset_job_def()
     result = job.execute_in_process(
         instance=instance,
         partition_key="2026-10-02",

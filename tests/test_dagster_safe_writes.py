@@ -22,8 +22,9 @@ import pytest
 
 from pipeline import warehouse
 from pipeline.config import load_config
+from pipeline.definitions import build_defs
 from pipeline.demo.fleet import generate_fleet
-from pipeline.orchestrate import DATA_ASSETS, QUIET, load_defs
+from pipeline.orchestrate import DATA_ASSETS, QUIET
 
 REPO = Path(__file__).resolve().parents[1]
 DAYS = ["2026-10-01", "2026-10-02", "2026-10-03"]
@@ -91,7 +92,7 @@ def _snapshot(path: Path) -> dict[str, list[tuple]]:
 
 
 def _data_job(config: Path) -> dg.JobDefinition:
-    return load_defs(config).resolve_implicit_global_asset_job_def()
+    return build_defs(config).resolve_implicit_global_asset_job_def()
 
 
 # --- the warehouse lock --------------------------------------------------------------------------
@@ -195,7 +196,8 @@ KILLER = textwrap.dedent(
     import os, signal, sys
     import dagster as dg
     import pipeline.warehouse as wh
-    from pipeline.orchestrate import DATA_ASSETS, QUIET, load_defs
+    from pipeline.definitions import build_defs
+    from pipeline.orchestrate import DATA_ASSETS, QUIET
 
     config, day, table = sys.argv[1:4]
     real_run = wh.run
@@ -208,7 +210,7 @@ KILLER = textwrap.dedent(
         return cur
 
     wh.run = run  # this child only: replace_window looks `run` up at call time
-    job = load_defs(config).resolve_implicit_global_asset_job_def()
+    job = build_defs(config).resolve_implicit_global_asset_job_def()
     job.execute_in_process(
         run_config=QUIET,
         instance=dg.DagsterInstance.ephemeral(),
@@ -305,7 +307,7 @@ def test_failure_between_delete_and_insert_fails_the_run_and_changes_nothing(
 def multiprocess_data_job(config: str) -> dg.JobDefinition:
     """The data assets as a job on Dagster's multiprocess executor (each step its own process);
     rebuilt in every step process by `dg.build_reconstructable_job`."""
-    defs = load_defs(Path(config))
+    defs = build_defs(Path(config))
     job = dg.define_asset_job(
         "data_multiprocess", selection=DATA_KEYS, executor_def=dg.multiprocess_executor
     )
@@ -378,7 +380,6 @@ def test_multiprocess_concurrent_partitions_match_in_process(fleet, ingested, co
     parallel = _config(fleet, "parallel", copy_of=ingested)
     env = os.environ | {
         "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")]),
-        "WATTPRINT_CONFIG": str(parallel.resolve()),
     }
     t0 = time.perf_counter()
     launched = [

@@ -150,8 +150,7 @@ def _session_processes(sid: int) -> list[str]:
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
-    for k in ("DAGSTER_HOME", "WATTPRINT_CONFIG"):
-        env.pop(k, None)  # the instance must be the config's own .dagster_home
+    env.pop("DAGSTER_HOME", None)  # the instance must be the config's own .dagster_home
     return env
 
 

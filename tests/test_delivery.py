@@ -516,7 +516,8 @@ def test_smtp_port_defaults_to_the_security_mode(tmp_path, security, port):
 
 
 def test_dagster_materialises_report_delivery(tmp_path, rendered, servers, monkeypatch):
-    from pipeline.orchestrate import QUIET, load_defs
+    from pipeline.definitions import build_defs
+    from pipeline.orchestrate import QUIET
 
     server = Server(_free_port(), auth=True).start()
     servers.append(server)
@@ -525,10 +526,9 @@ def test_dagster_materialises_report_delivery(tmp_path, rendered, servers, monke
     )
     cfg = load_config(path)
     _put_report(cfg.reports_dir, rendered["base"])
-    monkeypatch.setenv("WATTPRINT_CONFIG", str(path))  # load_defs sets it; restored after
     monkeypatch.setenv("WATTPRINT_SMTP_USER", USER)
     monkeypatch.setenv("WATTPRINT_SMTP_PASSWORD", PASSWORD)
-    defs = load_defs(path)
+    defs = build_defs(path)
     graph = defs.resolve_asset_graph()
     node = graph.get(dg.AssetKey("report_delivery"))
     assert dg.AssetKey("disclosure_report") in node.parent_keys
@@ -575,11 +575,11 @@ def test_dagster_materialises_report_delivery(tmp_path, rendered, servers, monke
 
 
 def test_dagster_delivery_not_configured(tmp_path, monkeypatch):
-    from pipeline.orchestrate import QUIET, load_defs
+    from pipeline.definitions import build_defs
+    from pipeline.orchestrate import QUIET
 
     path = _write_config(tmp_path, None)
-    monkeypatch.setenv("WATTPRINT_CONFIG", str(path))
-    job = load_defs(path).resolve_implicit_global_asset_job_def()
+    job = build_defs(path).resolve_implicit_global_asset_job_def()
     result = job.execute_in_process(
         run_config=QUIET,
         instance=dg.DagsterInstance.ephemeral(),

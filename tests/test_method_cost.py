@@ -413,10 +413,9 @@ def test_period_cost_groups_by_basis_phase_model_team_currency(con) -> None:
 def test_dagster_asset_materialises_with_its_blocking_check(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipeline.orchestrate import load_defs
+    from pipeline.definitions import build_defs
 
     cfg_path = tmp_path / "wattprint.yaml"
-    monkeypatch.setenv("WATTPRINT_CONFIG", str(cfg_path))  # load_defs sets it; restored after
     cfg_path.write_text(
         yaml.safe_dump(
             {**CONFIG, "paths": {"landing": "landing", "warehouse": "w.duckdb", "reports": "r"}}
@@ -424,7 +423,7 @@ def test_dagster_asset_materialises_with_its_blocking_check(
     )
     with connect(tmp_path / "w.duckdb") as c:
         _populate(c)
-    defs = load_defs(cfg_path)
+    defs = build_defs(cfg_path)
     node = defs.resolve_asset_graph().get(dg.AssetKey("cost_attributed"))
     assert {k.to_user_string() for k in node.parent_keys} == {
         "gpu_energy_attributed",

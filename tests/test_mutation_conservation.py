@@ -11,13 +11,14 @@ import dagster as dg
 import pytest
 
 from pipeline.config import load_config
+from pipeline.definitions import build_defs
 from pipeline.method import reconcile
 from pipeline.method.energy import (
     build_daily_summary,
     build_footprint_hourly,
     build_gpu_energy_attributed,
 )
-from pipeline.orchestrate import DATA_ASSETS, load_defs
+from pipeline.orchestrate import DATA_ASSETS
 from pipeline.report import disclosure as disclosure_mod
 from pipeline.reporting import PublicationBlocked, report_period
 from pipeline.warehouse import connect
@@ -263,7 +264,7 @@ def test_attributed_rows_without_a_footprint_fail(fleet):
 def test_dagster_blocking_check_fails_on_a_tampered_daily_summary(fleet, monkeypatch):
     """A real materialisation: daily_summary built, then doubled (a faulty build), and its
     blocking reconciliation check fails with the table and the difference."""
-    defs = load_defs(fleet.base_dir / "wattprint.yaml")
+    defs = build_defs(fleet.base_dir / "wattprint.yaml")
     from pipeline.defs.energy import assets
 
     real = assets.build_daily_summary

@@ -190,11 +190,9 @@ def llama_run(tmp_path_factory: pytest.TempPathFactory):
     lines, last_end = sacct_lines()
     (slurm / "sacct-llama2-pretraining.txt").write_text("\n".join(lines) + "\n")
     start_day, end_day = FIRST_START.date(), (last_end - timedelta(microseconds=1)).date()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WATTPRINT_CONFIG", str(config))  # run_pipeline sets it; restore afterwards
-        t0 = time.perf_counter()
-        results = run_pipeline(config, start_day, end_day)
-        seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    results = run_pipeline(config, start_day, end_day)
+    seconds = time.perf_counter() - t0
     assert all(r.success for r in results)
     print(f"\nLlama 2 reproduction: pipeline ran {start_day}..{end_day} in {seconds:.1f} s")
     return root, start_day, end_day, seconds

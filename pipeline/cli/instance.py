@@ -1,8 +1,10 @@
 """This config's Dagster instance: where it lives, the dagster.yaml written there, and the `ui`
-command that starts the Dagster UI on it."""
+command that starts the Dagster UI on it, through a workspace written there that loads this
+config's definitions (`pipeline.definitions.build_defs`, as `wattprint run` does)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -31,6 +33,30 @@ telemetry:
   enabled: false
 """
 
+# Written by `ui` at every start: the code location the UI loads is a module that builds the
+# definitions of one config file, named in it (Dagster passes nothing else to a code location).
+WORKSPACE_YAML = """\
+# Written by `wattprint ui` at every start (edits are lost): the definitions of {config}.
+load_from:
+  - python_file:
+      relative_path: {module}
+      location_name: pipeline.definitions
+      working_directory: {repo}
+"""
+DEFINITIONS_PY = '''\
+"""The Dagster definitions of {config}: written by `wattprint ui` at every start (edits are
+lost), loaded through workspace.yaml beside it."""
+
+import dagster as dg
+
+from pipeline.definitions import build_defs
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_defs({path!r})
+'''
+
 
 def dagster_home(cfg) -> Path:
     """Where Dagster keeps its instance for this config: $DAGSTER_HOME when set, else
@@ -53,6 +79,20 @@ def open_instance(cfg):
     return dg.DagsterInstance.from_config(str(dagster_home(cfg)))
 
 
+def write_workspace(config: Path, home: Path) -> Path:
+    """The workspace file, and the module it loads, that give the UI this config's definitions."""
+    path = config.resolve()
+    module = home / "wattprint_definitions.py"
+    module.write_text(DEFINITIONS_PY.format(config=path, path=str(path)))
+    workspace = home / "workspace.yaml"
+    # paths as JSON strings, which YAML reads as they are (spaces, colons, quotes)
+    text = WORKSPACE_YAML.format(
+        config=path, module=json.dumps(str(module)), repo=json.dumps(str(REPO))
+    )
+    workspace.write_text(text)
+    return workspace
+
+
 def ui(
     config: ConfigOpt = Path("wattprint.yaml"),
     port: int = 3000,
@@ -63,17 +103,17 @@ def ui(
     $DAGSTER_HOME when set."""
     cfg = config_or_exit(config)
     home = dagster_home(cfg)
-    env = {**os.environ, "WATTPRINT_CONFIG": str(config.resolve()), "DAGSTER_HOME": str(home)}
     cmd = [
         sys.executable,
         "-m",
         "dagster",
         "dev",
         "-w",
-        str(REPO / "workspace.yaml"),
+        str(write_workspace(config, home)),
         "-h",
         host,
         "-p",
         str(port),
     ]
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
     raise typer.Exit(subprocess.call(cmd, cwd=REPO, env=env))

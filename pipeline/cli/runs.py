@@ -1,5 +1,5 @@
-"""The commands that compute: `demo` (a demo fleet, then everything) and `run` (ingest, then the
-days and months asked for), with a progress bar over both."""
+"""The commands that compute: `demo` (a demo fleet, then everything) and `run` (the Dagster runs
+for the days and months asked for), with a progress bar over the runs."""
 
 from __future__ import annotations
 
@@ -13,26 +13,21 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from pipeline.cli.instance import open_instance
 from pipeline.cli.options import ConfigOpt, config_or_exit, console
-from pipeline.config import load_config
 
 
-def _span_from_manifest(cfg) -> tuple[date, date]:
-    """Days covered by ingested telemetry: the default range of `run`."""
-    from pipeline import warehouse
+def _load(config: Path):
+    """The config's definitions, the config read once for them all (exit 2 on a mistake)."""
+    from pipeline.orchestrate import Pipeline
 
-    with warehouse.connect(cfg.warehouse_path) as con:
-        lo, hi = warehouse.one(con, "select_telemetry_span")
-    if lo is None:
-        raise typer.BadParameter("no telemetry ingested yet; give --start and --end")
-    return max(lo, cfg.start_date), min(hi, date.today() - timedelta(days=1))
+    return config_or_exit(config, Pipeline.load)
 
 
-def _run(config: Path, start: date | None, end: date | None) -> None:
-    from pipeline import warehouse
-    from pipeline.ingest import ingest_landing
-    from pipeline.orchestrate import months, run_pipeline
+def _run(pipeline, start: date | None, end: date | None) -> None:
+    """Launch the runs (ingest, the days, the months' reports) on the config's instance; a
+    landing file that cannot be read or had rows quarantined is a warning in the log."""
+    from pipeline.orchestrate import NoTelemetryError, run_pipeline
 
-    cfg = config_or_exit(config)
+    cfg = pipeline.config
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -41,31 +36,17 @@ def _run(config: Path, start: date | None, end: date | None) -> None:
         TimeElapsedColumn(),
         console=console,
     ) as progress:
-        from pipeline.ingest import landing_files
+        steps = progress.add_task("pipeline", total=None)
 
-        files = landing_files(cfg.landing_dir)
-        task = progress.add_task("ingest landing files", total=len(files))
-        with warehouse.connect(cfg.warehouse_path) as con:
-            # ingest here first so the progress bar can count files; the Dagster asset then finds
-            # every file unchanged and only records the materialisation
-            summary = ingest_landing(con, cfg, on_file=lambda f: progress.advance(task))
-        bad = [f for f in summary.files if f.status == "unreadable" or f.rows_quarantined]
-        for f in bad[:10]:
-            progress.console.print(
-                f"[yellow]{f.path}: {f.status}, {f.rows_quarantined} rows "
-                f"quarantined {f.message}[/yellow]"
-            )
-        if start is None or end is None:
-            lo, hi = _span_from_manifest(cfg)
-            start, end = start or lo, end or hi
-        steps = progress.add_task("pipeline", total=2 + len(months(start, end)))
-
-        def step(name: str) -> None:
-            progress.update(steps, description=name)
+        def step(name: str, total: int | None) -> None:
+            progress.update(steps, description=name, total=total)
             progress.advance(steps)
 
         with open_instance(cfg) as instance:
-            results = run_pipeline(config, start, end, instance=instance, on_step=step)
+            try:
+                results = run_pipeline(pipeline, start, end, instance=instance, on_step=step)
+            except NoTelemetryError as e:
+                raise typer.BadParameter(str(e)) from e
         progress.update(steps, completed=progress.tasks[steps].total, description="done")
     if not all(r.success for r in results):
         console.print("[red]a run failed; see the log above[/red]")
@@ -85,10 +66,10 @@ def demo(
     start = date(2026, 10, 1)
     with console.status(f"generating a {days}-day demo fleet in {out}"):
         config = generate_fleet(out, seed=seed, days=days, start=start, overwrite=True)
-    cfg = load_config(config)
-    shutil.rmtree(cfg.warehouse_path.parent, ignore_errors=True)
-    shutil.rmtree(cfg.reports_dir, ignore_errors=True)
-    _run(config, start, start + timedelta(days=days - 1))
+    pipeline = _load(config)
+    shutil.rmtree(pipeline.config.warehouse_path.parent, ignore_errors=True)
+    shutil.rmtree(pipeline.config.reports_dir, ignore_errors=True)
+    _run(pipeline, start, start + timedelta(days=days - 1))
     typer.echo(f"config: {config}")
 
 
@@ -109,7 +90,8 @@ def run(
     ] = None,
     end: Annotated[str | None, typer.Option(help="last day (included), like --start")] = None,
 ) -> None:
-    """Ingest new files, compute the days [start, end] and write the months' reports."""
+    """Ingest new files, compute the days [start, end] and write the months' reports: the
+    Dagster runs, recorded in the config's instance (the one `wattprint ui` shows)."""
     try:
         s = _day(start) if start else None
         e = _day(end) if end else None
@@ -119,4 +101,4 @@ def run(
         ) from err
     if s and e and e < s:
         raise typer.BadParameter(f"--end {e} is before --start {s}")
-    _run(config, s, e)
+    _run(_load(config), s, e)

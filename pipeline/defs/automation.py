@@ -26,13 +26,10 @@ from datetime import UTC, date, timedelta
 
 import dagster as dg
 
-from pipeline.defs.partitions import daily
 from pipeline.defs.resources import WattprintResource
+from pipeline.defs.selections import DATA_ASSETS, INGEST_ASSETS, REPORT_ASSETS
 from pipeline.ingest import landing_files as list_landing_files
-from pipeline.orchestrate import DATA_ASSETS
 
-INGEST_ASSETS = ["inventory", "landing_files"]
-REPORT_ASSETS = ["disclosure_report", "report_delivery"]
 WAREHOUSE_TAG = {"wattprint/warehouse": "write"}
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -75,8 +72,12 @@ def _partition_request(first: date, last: date, names: list[str], key: str) -> d
     )
 
 
-def _daily_bounds() -> tuple[date, date | None]:
-    """First and last daily partition now (None: no day is complete yet)."""
+def _daily_bounds(
+    context: dg.ScheduleEvaluationContext | dg.SensorEvaluationContext,
+) -> tuple[date, date | None]:
+    """First and last partition now (None: no day is complete yet) of the data assets' daily
+    partitions, which start on the config's start date."""
+    daily = context.repository_def.asset_graph.get(dg.AssetKey("daily_summary")).partitions_def
     last = daily.get_last_partition_key()
     return daily.start.date(), date.fromisoformat(last) if last else None
 
@@ -128,7 +129,7 @@ def nightly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipRea
     one run (Dagster orders the steps by their dependencies). The month's report follows from
     `report_sensor` once this run has succeeded."""
     day = context.scheduled_execution_time.astimezone(UTC).date() - timedelta(days=1)
-    first, _ = _daily_bounds()
+    first, _ = _daily_bounds(context)
     if day < first:
         return dg.SkipReason(f"{day} is before the config's start_date {first}")
     return dg.RunRequest(
@@ -199,7 +200,7 @@ def late_data_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         days |= touched - (_run_days(run) if run else set())
         last = record.storage_id
     cursor = str(last) if last is not None else None
-    first_day, last_day = _daily_bounds()
+    first_day, last_day = _daily_bounds(context)
     days = {d for d in days if last_day is not None and first_day <= d <= last_day}
     if not days:
         return dg.SensorResult(

@@ -1,19 +1,17 @@
-"""Daily partitions for data, monthly for reports, both from the config's start date."""
+"""Daily partitions for data, monthly for reports, both from the config's start date
+(`pipeline/definitions.py` sets them on the assets of groups `method` and `report`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 
 import dagster as dg
 
-from pipeline.settings import current_config
 
-_start = current_config().start_date
-daily = dg.DailyPartitionsDefinition(start_date=_start.isoformat(), end_offset=0)
-monthly = dg.MonthlyPartitionsDefinition(start_date=_start.replace(day=1).isoformat(), end_offset=1)
+def daily_partitions(start: date) -> dg.DailyPartitionsDefinition:
+    return dg.DailyPartitionsDefinition(start_date=start.isoformat(), end_offset=0)
 
 
-def window(context: dg.AssetExecutionContext) -> tuple[datetime, datetime]:
-    """The run's time window as naive UTC datetimes (one partition or a single-run range)."""
-    tw = context.partition_time_window
-    return tw.start.replace(tzinfo=None), tw.end.replace(tzinfo=None)
+def monthly_partitions(start: date) -> dg.MonthlyPartitionsDefinition:
+    """Month to date while a month runs (end_offset 1: the running month is a partition)."""
+    return dg.MonthlyPartitionsDefinition(start_date=start.replace(day=1).isoformat(), end_offset=1)

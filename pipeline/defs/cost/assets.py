@@ -4,15 +4,14 @@ import dagster as dg
 import polars as pl
 
 from pipeline.defs import metadata as md
-from pipeline.defs.partitions import daily, window
 from pipeline.defs.resources import WattprintResource
+from pipeline.defs.window import Window, compute
 from pipeline.method.cost import build_cost_attributed, cost_reconciliation
-from pipeline.warehouse import frame
 
+# group `method`: daily partitions from the config's start date (pipeline/definitions.py)
 _common = {
     "kinds": {"duckdb"},
     "group_name": "method",
-    "partitions_def": daily,
     "backfill_policy": dg.BackfillPolicy.single_run(),
 }
 
@@ -25,15 +24,13 @@ _common = {
 def cost_attributed(context: dg.AssetExecutionContext, wattprint: WattprintResource):
     """Billing lines (EffectiveCost) per job by GPU-seconds held on the billed host; tagged lines
     as tagged; idle and unattributed cost as their own rows; sums to the bill per currency."""
-    start, end = window(context)
-    cfg = wattprint.config()
-    with wattprint.connect() as con:
-        n = build_cost_attributed(con, start, end)
-        result = cost_reconciliation(con, start, end)
-        by_basis = frame(
-            con, "select_cost_attributed_window_by_basis", {"start": start, "end": end}
-        )
-        files = md.input_files(con, "cost_attributed", start, end, cfg.warehouse_path)
+
+    def build(w: Window):
+        n = build_cost_attributed(w.con, w.start, w.end)
+        return n, cost_reconciliation(w.con, w.start, w.end)
+
+    done = compute(context, wattprint, build, "select_cost_attributed_window_by_basis")
+    by_basis, result = done.summary, done.checks
     # per currency: amounts in different currencies are never added
     currencies = (
         by_basis.group_by("billing_currency")
@@ -42,14 +39,11 @@ def cost_attributed(context: dg.AssetExecutionContext, wattprint: WattprintResou
     )
     unattributed = by_basis.filter(pl.col("basis") == "unattributed")
     unattributed_cost = md.per_currency(unattributed, "billing_currency", "effective_cost")
-    yield dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": n,
+    yield done.result(
+        {
             "billing_lines": result.lines,
             "effective_cost": md.per_currency(currencies, "billing_currency", "effective_cost"),
             "unattributed_effective_cost": unattributed_cost,
-            "preview": md.md_table(by_basis),
-            **files,
         }
     )
     yield dg.AssetCheckResult(

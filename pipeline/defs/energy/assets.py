@@ -4,8 +4,8 @@ import dagster as dg
 import polars as pl
 
 from pipeline.defs import metadata as md
-from pipeline.defs.partitions import daily, window
 from pipeline.defs.resources import WattprintResource
+from pipeline.defs.window import Window, compute
 from pipeline.method import checks, reconcile
 from pipeline.method.allocations import build_job_allocations
 from pipeline.method.coverage import coverage_outcome, inventory_coverage
@@ -15,7 +15,7 @@ from pipeline.method.energy import (
     build_gpu_energy_attributed,
     build_gpu_energy_intervals,
 )
-from pipeline.warehouse import frame, one
+from pipeline.warehouse import one
 
 _CARBON = ("co2e_kg_location", "co2e_kg_market")
 _FOOTPRINT_TOTALS = ("gpu_energy_kwh", "it_energy_kwh", "facility_energy_kwh", "water_l")
@@ -30,14 +30,10 @@ def _carbon(sums: dict[str, float]) -> dict[str, float]:
     }
 
 
-def _w(start, end) -> dict:
-    return {"start": start, "end": end}
-
-
+# group `method`: daily partitions from the config's start date (pipeline/definitions.py)
 _common = {
     "kinds": {"duckdb"},
     "group_name": "method",
-    "partitions_def": daily,
     "backfill_policy": dg.BackfillPolicy.single_run(),
 }
 
@@ -49,26 +45,23 @@ _common = {
 )
 def gpu_energy_intervals(context: dg.AssetExecutionContext, wattprint: WattprintResource):
     """GPU power samples integrated into energy pieces (Wh), cut at hours; gaps estimated."""
-    start, end = window(context)
-    cfg = wattprint.config()
-    with wattprint.connect() as con:
-        n = build_gpu_energy_intervals(con, cfg, start, end)
-        reconciled = reconcile.gpu_energy_intervals(con, cfg, start, end)
-        by_day = frame(con, "select_gpu_energy_intervals_window_by_day", _w(start, end))
-        files = md.input_files(con, "gpu_energy_intervals", start, end, cfg.warehouse_path)
+
+    def build(w: Window):
+        n = build_gpu_energy_intervals(w.con, w.cfg, w.start, w.end)
+        return n, reconcile.gpu_energy_intervals(w.con, w.cfg, w.start, w.end)
+
+    done = compute(context, wattprint, build, "select_gpu_energy_intervals_window_by_day")
+    by_day = done.summary
     gpu_kwh = md.totals(by_day, ["energy_kwh"])["energy_kwh"]
     estimated = md.totals(by_day.filter(pl.col("source") == "estimated"), ["energy_kwh"])
-    yield dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": n,
+    yield done.result(
+        {
             "gpu_energy_kwh": gpu_kwh,
             "estimated_energy_kwh": estimated["energy_kwh"],
             "measured_share": md.share(gpu_kwh - estimated["energy_kwh"], gpu_kwh),
-            "preview": md.md_table(by_day),
-            **files,
         }
     )
-    yield md.reconciliation_check(reconciled)
+    yield md.reconciliation_check(done.checks)
 
 
 @dg.asset(deps=["landing_files", "inventory"], **_common)
@@ -76,20 +69,17 @@ def job_allocations(
     context: dg.AssetExecutionContext, wattprint: WattprintResource
 ) -> dg.MaterializeResult:
     """Slurm jobs per host and day with phase, model and team from tags or the config's rules."""
-    start, end = window(context)
-    cfg = wattprint.config()
-    with wattprint.connect() as con:
-        n = build_job_allocations(con, cfg, start, end)
-        by_day = frame(con, "select_job_allocations_window_by_day", _w(start, end))
-        files = md.input_files(con, "job_allocations", start, end, cfg.warehouse_path)
+
+    def build(w: Window):
+        return build_job_allocations(w.con, w.cfg, w.start, w.end), None
+
+    done = compute(context, wattprint, build, "select_job_allocations_window_by_day")
+    by_day = done.summary
     unclassified = by_day.filter(pl.col("phase") == "unclassified")
-    return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": n,
+    return done.result(
+        {
             "gpu_hours": md.totals(by_day, ["gpu_hours"])["gpu_hours"],
             "unclassified_job_days": int(unclassified["jobs"].sum()) if unclassified.height else 0,
-            "preview": md.md_table(by_day),
-            **files,
         }
     )
 
@@ -104,29 +94,28 @@ def job_allocations(
 )
 def gpu_energy_attributed(context: dg.AssetExecutionContext, wattprint: WattprintResource):
     """GPU energy per hour × GPU × job, the unallocated rest as idle; conserves GPU energy."""
-    start, end = window(context)
-    cfg = wattprint.config()
-    with wattprint.connect() as con:
-        n = build_gpu_energy_attributed(con, start, end)
-        result = checks.energy_conservation(con, start, end)
-        reconciled = reconcile.gpu_energy_attributed(con, start, end)
-        by_day = frame(con, "select_gpu_energy_attributed_window_by_day", _w(start, end))
-        files = md.input_files(con, "gpu_energy_attributed", start, end, cfg.warehouse_path)
+
+    def build(w: Window):
+        n = build_gpu_energy_attributed(w.con, w.start, w.end)
+        return n, (
+            checks.energy_conservation(w.con, w.start, w.end),
+            reconcile.gpu_energy_attributed(w.con, w.start, w.end),
+        )
+
+    done = compute(context, wattprint, build, "select_gpu_energy_attributed_window_by_day")
+    by_day, (result, reconciled) = done.summary, done.checks
 
     def kwh(kind: str) -> float:
         return md.totals(by_day.filter(pl.col("kind") == kind), ["energy_kwh"])["energy_kwh"]
 
     energy = md.totals(by_day, ["energy_kwh", "measured_kwh"])
-    yield dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": n,
+    yield done.result(
+        {
             "gpu_energy_kwh": energy["energy_kwh"],
             "job_energy_kwh": kwh("job"),
             "idle_energy_kwh": kwh("idle"),
             "scheduler_estimated_kwh": kwh("scheduler_estimated"),
             "measured_share": md.share(energy["measured_kwh"], energy["energy_kwh"]),
-            "preview": md.md_table(by_day),
-            **files,
         }
     )
     yield dg.AssetCheckResult(
@@ -154,29 +143,26 @@ def gpu_energy_attributed(context: dg.AssetExecutionContext, wattprint: Wattprin
 )
 def footprint_hourly(context: dg.AssetExecutionContext, wattprint: WattprintResource):
     """Facility energy (PUE), carbon (location, market), water and embodied per hour × job."""
-    start, end = window(context)
-    cfg = wattprint.config()
-    with wattprint.connect() as con:
-        n = build_footprint_hourly(con, start, end)
-        reconciled = [
-            reconcile.footprint_hourly(con, start, end),
-            reconcile.footprint_factors(con, start, end),
+
+    def build(w: Window):
+        n = build_footprint_hourly(w.con, w.start, w.end)
+        return n, [
+            reconcile.footprint_hourly(w.con, w.start, w.end),
+            reconcile.footprint_factors(w.con, w.start, w.end),
         ]
-        by_day = frame(con, "select_footprint_hourly_window_by_day", _w(start, end))
-        files = md.input_files(con, "footprint_hourly", start, end, cfg.warehouse_path)
-    yield dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": n,
+
+    done = compute(context, wattprint, build, "select_footprint_hourly_window_by_day")
+    by_day = done.summary
+    yield done.result(
+        {
             **md.totals(by_day, _FOOTPRINT_TOTALS),
             **_carbon(md.totals(by_day, _CARBON)),
             "grid_fallback_site_hours": int(by_day["grid_fallback_hours"].sum())
             if by_day.height
             else 0,
-            "preview": md.md_table(by_day),
-            **files,
         }
     )
-    for r in reconciled:
+    for r in done.checks:
         yield md.reconciliation_check(r)
 
 
@@ -193,32 +179,33 @@ def footprint_hourly(context: dg.AssetExecutionContext, wattprint: WattprintReso
 )
 def daily_summary(context: dg.AssetExecutionContext, wattprint: WattprintResource):
     """Daily footprint by site, phase, model and team (idle as its own phase)."""
-    start, end = window(context)
-    cfg = wattprint.config()
-    thresholds = cfg.checks
-    with wattprint.connect() as con:
-        n = build_daily_summary(con, start, end)
-        reconciled = reconcile.daily_summary(con, start, end)
-        kwh, measured, hourly, negative = one(con, "select_window_quality", _w(start, end))
-        (fallback_hours,) = one(con, "select_grid_fallback_hours", _w(start, end))
-        by_phase = frame(con, "select_daily_summary_window_by_phase", _w(start, end))
-        inventory = inventory_coverage(con, start, end, cfg.telemetry.max_gap_s)
-        files = md.input_files(con, "daily_summary", start, end, cfg.warehouse_path)
+
+    def build(w: Window):
+        n = build_daily_summary(w.con, w.start, w.end)
+        return n, (
+            reconcile.daily_summary(w.con, w.start, w.end),
+            one(w.con, "select_window_quality", w.bounds),
+            one(w.con, "select_grid_fallback_hours", w.bounds),
+            inventory_coverage(w.con, w.start, w.end, w.cfg.telemetry.max_gap_s),
+        )
+
+    done = compute(context, wattprint, build, "select_daily_summary_window_by_phase")
+    reconciled, quality, (fallback_hours,), inventory = done.checks
+    kwh, measured, hourly, negative = quality
+    by_phase, files, n = done.summary, done.files, done.rows
+    thresholds = wattprint.config().checks
     sums = md.totals(
         by_phase,
         ["gpu_energy_kwh", "scheduler_estimated_kwh", "fallback_facility_kwh", *_CARBON],
     )
     scheduler_share = md.share(sums["scheduler_estimated_kwh"], sums["gpu_energy_kwh"], 0.0)
     quarantined = files["input_rows_quarantined"]
-    yield dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": n,
+    yield done.result(
+        {
             "facility_energy_kwh": float(kwh),
             "gpu_energy_kwh": sums["gpu_energy_kwh"],
             **_carbon(sums),
             "measured_share": float(measured),
-            "preview": md.md_table(by_phase),
-            **files,
         }
     )
     yield dg.AssetCheckResult(

@@ -4,7 +4,7 @@ import dagster as dg
 
 from pipeline.defs.metadata import md_escape
 from pipeline.defs.resources import WattprintResource
-from pipeline.ingest import ingest_landing
+from pipeline.ingest import FileOutcome, ingest_landing
 from pipeline.inventory import load_inventory
 
 
@@ -30,16 +30,17 @@ def landing_files(
     context: dg.AssetExecutionContext, wattprint: WattprintResource
 ) -> dg.MaterializeResult:
     """Every landing file read into its raw table; bad rows quarantined; unchanged files skipped."""
-    cfg = wattprint.config()
-    with wattprint.connect() as con:
-        summary = ingest_landing(
-            con,
-            cfg,
-            on_file=lambda f: context.log.info(
-                f"{f.path}: {f.status} {f.format} accepted {f.rows_accepted} "
-                f"quarantined {f.rows_quarantined} {f.message}"
-            ),
+
+    def log(f: FileOutcome) -> None:
+        # a file that cannot be read or had rows quarantined is a warning: `wattprint run` shows it
+        bad = f.status == "unreadable" or f.rows_quarantined
+        (context.log.warning if bad else context.log.info)(
+            f"{f.path}: {f.status} {f.format} accepted {f.rows_accepted} "
+            f"quarantined {f.rows_quarantined} {f.message}"
         )
+
+    with wattprint.connect() as con:
+        summary = ingest_landing(con, wattprint.config(), on_file=log)
     table = "\n".join(
         f"| {md_escape(f.path)} | {f.format} | {f.status} | {f.rows_accepted} | "
         f"{f.rows_quarantined} |"

@@ -6,8 +6,8 @@ import dagster as dg
 import polars as pl
 
 from pipeline.defs import metadata as md
-from pipeline.defs.partitions import monthly, window
 from pipeline.defs.resources import WattprintResource
+from pipeline.defs.window import window
 from pipeline.report.model import Disclosure
 from pipeline.reporting import report_period
 
@@ -25,9 +25,9 @@ _HEADLINE = {
 }
 
 
+# group `report`: monthly partitions from the config's start date (pipeline/definitions.py)
 @dg.asset(
     deps=["daily_summary", "cost_attributed", "landing_files"],
-    partitions_def=monthly,
     kinds={"pdf", "html", "json"},
     group_name="report",
 )

@@ -2,8 +2,7 @@
 
 import dagster as dg
 
-from pipeline.defs.partitions import monthly
-from pipeline.defs.resources import SmtpResource, WattprintResource
+from pipeline.defs.resources import WattprintResource
 from pipeline.delivery import DeliveryError, deliver
 
 # Transient failures (server down or restarting, time-out, 4xx "try later") usually clear within
@@ -13,22 +12,22 @@ from pipeline.delivery import DeliveryError, deliver
 RETRY = dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL)
 
 
+# group `report`: monthly partitions from the config's start date (pipeline/definitions.py)
 @dg.asset(
     deps=["disclosure_report"],
-    partitions_def=monthly,
     kinds={"email"},
     group_name="report",
     retry_policy=RETRY,
 )
 def report_delivery(
-    context: dg.AssetExecutionContext, wattprint: WattprintResource, smtp: SmtpResource
+    context: dg.AssetExecutionContext, wattprint: WattprintResource
 ) -> dg.MaterializeResult:
     """The month's report sent to the configured recipients and/or copied to the publish folder,
     once per report: unchanged figures are not sent again."""
     period = context.partition_key[:7]
     cfg = wattprint.config()
     try:
-        results = deliver(cfg, period, mailer=smtp.mailer())
+        results = deliver(cfg, period, mailer=wattprint.mailer())
     except DeliveryError as e:
         for r in e.results:
             context.log.info(f"{r.channel}: {'sent' if r.sent else 'unchanged'} ({r.reason})")
