@@ -14,15 +14,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from pipeline.report import render
-from pipeline.report.charts import (
-    PHASE_ORDER,
-    daily_phase_energy_svg,
-    phase_share_svg,
-    phase_style,
-    phase_swatch_svg,
-)
-from pipeline.report.formatting import (
+from pipeline.disclosure.model import Disclosure
+from pipeline.formatting import (
     fmt,
     fmt_change,
     fmt_date,
@@ -31,7 +24,14 @@ from pipeline.report.formatting import (
     fmt_mass,
     fmt_pct,
 )
-from pipeline.report.model import Disclosure
+from pipeline.report import render
+from pipeline.report.charts import (
+    PHASE_ORDER,
+    daily_phase_energy_svg,
+    phase_share_svg,
+    phase_style,
+    phase_swatch_svg,
+)
 from pipeline.report.render import (
     TEMPLATES_DIR,
     FetchRefused,

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from xml.sax.saxutils import escape, quoteattr
 
-from pipeline.report.formatting import fmt_date, fmt_number, fmt_pct
-from pipeline.report.model import Disclosure
+from pipeline.disclosure.model import Disclosure
+from pipeline.formatting import fmt_date, fmt_number, fmt_pct
 
 # Stacking order, bottom to top; also the row order of the phase tables.
 PHASE_ORDER: tuple[str, ...] = (

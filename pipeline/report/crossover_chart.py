@@ -21,10 +21,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from pipeline.disclosure.model_figures import ModelFigures
+from pipeline.formatting import fmt, fmt_date, fmt_number
 from pipeline.method.lifecycle import TRAILING_DAYS
+from pipeline.method.results import CumulativePoint
 from pipeline.report.charts import _FONT, _attr, _nice_ceiling, _short, _text, phase_style
-from pipeline.report.formatting import fmt, fmt_date, fmt_number
-from pipeline.report.model import CumulativePoint, ModelFigures
 
 # viewBox in user units; the report stylesheet scales `svg.chart` to the text width (178 mm on A4),
 # so 720 x 220 prints at about 178 x 54 mm.

@@ -32,8 +32,8 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from pipeline.atomic import write_atomic
-from pipeline.report import charts, crossover_chart, svg_text
-from pipeline.report.formatting import (
+from pipeline.disclosure.model import Disclosure, Quantiles
+from pipeline.formatting import (
     fmt,
     fmt_change,
     fmt_date,
@@ -43,7 +43,7 @@ from pipeline.report.formatting import (
     fmt_number,
     fmt_pct,
 )
-from pipeline.report.model import Disclosure, Quantiles
+from pipeline.report import charts, crossover_chart, svg_text
 from pipeline.report.tables import (
     UNCERTAINTY_METRICS,
     render_tables,

@@ -43,9 +43,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from pipeline.atomic import write_atomic
+from pipeline.disclosure.model import HEADLINE_METRICS, Disclosure, Quantiles, Totals
+from pipeline.disclosure.model_figures import ModelFigures
 from pipeline.report.charts import ordered_phases
-from pipeline.report.coverage_tables import coverage_gaps, coverage_sites, coverage_unknown_hosts
-from pipeline.report.model import HEADLINE_METRICS, Disclosure, ModelFigures, Quantiles, Totals
+from pipeline.report.tables_coverage import coverage_gaps, coverage_sites, coverage_unknown_hosts
 
 Cell = str | int | float | bool | date | datetime | None
 
