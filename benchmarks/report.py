@@ -65,7 +65,7 @@ from pipeline.disclosure.model_figures import (
 )
 from pipeline.method.results import Crossover, CumulativePoint, Efficiency, UnitFigures
 from pipeline.report import render, tables
-from pipeline.report.charts import PHASE_ORDER
+from pipeline.report.phases import PHASE_ORDER
 from tests.report_sample import sample_disclosure
 
 TARGET_S = 5.0

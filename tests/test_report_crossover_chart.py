@@ -20,8 +20,8 @@ from pipeline.disclosure.model_figures import ModelFigures
 from pipeline.formatting import fmt, fmt_date, fmt_number
 from pipeline.method.lifecycle import crossover, cumulative, with_amortisation
 from pipeline.method.results import Crossover, CumulativePoint
-from pipeline.report.charts import phase_style
 from pipeline.report.crossover_chart import crossover_svg
+from pipeline.report.phases import phase_style
 from tests.report_sample import sample_disclosure
 
 SVG = "{http://www.w3.org/2000/svg}"

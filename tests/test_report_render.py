@@ -25,21 +25,11 @@ from pipeline.formatting import (
     fmt_pct,
 )
 from pipeline.report import render
-from pipeline.report.charts import (
-    PHASE_ORDER,
-    daily_phase_energy_svg,
-    phase_share_svg,
-    phase_style,
-    phase_swatch_svg,
-)
-from pipeline.report.render import (
-    TEMPLATES_DIR,
-    FetchRefused,
-    SafeURLFetcher,
-    render_html,
-    render_pdf,
-    write_report,
-)
+from pipeline.report.charts import daily_phase_energy_svg, phase_share_svg, phase_swatch_svg
+from pipeline.report.pdf import FetchRefused, SafeURLFetcher, render_pdf
+from pipeline.report.phases import PHASE_ORDER, phase_style
+from pipeline.report.render import render_html, write_report
+from pipeline.report.templates import TEMPLATES_DIR
 
 try:  # tests/ is on sys.path under pytest's default import mode
     from pdf_figures import has_number as _has_number
