@@ -12,6 +12,7 @@ from pipeline.warehouse import one
 
 
 def previous_month(start_day: date) -> tuple[date, date]:
+    """The first and last day of the calendar month before `start_day`'s."""
     last = start_day.replace(day=1) - timedelta(days=1)
     return last.replace(day=1), last
 
