@@ -37,25 +37,16 @@ from typing import Annotated
 import typer
 from pypdf import PdfReader
 
-from pipeline.report import render, tables
-from pipeline.report.charts import PHASE_ORDER
-from pipeline.report.disclosure import headline_change
-from pipeline.report.model import (
+from pipeline.disclosure.comparison import headline_change
+from pipeline.disclosure.model import (
     AiActModel,
-    BoundaryBreakdown,
     BoundaryFigures,
     CheckOutcome,
     Comparison,
-    Crossover,
-    CumulativePoint,
     DailyPhaseEnergy,
     Disclosure,
-    Efficiency,
     Factor,
-    FunctionalUnits,
-    InferenceFigures,
     InputFile,
-    ModelFigures,
     Period,
     PhaseFigures,
     Quantiles,
@@ -63,10 +54,18 @@ from pipeline.report.model import (
     SiteFigures,
     TeamFigures,
     Totals,
-    TrainingFigures,
     UncertaintyFigures,
-    UnitFigures,
 )
+from pipeline.disclosure.model_figures import (
+    BoundaryBreakdown,
+    FunctionalUnits,
+    InferenceFigures,
+    ModelFigures,
+    TrainingFigures,
+)
+from pipeline.method.results import Crossover, CumulativePoint, Efficiency, UnitFigures
+from pipeline.report import render, tables
+from pipeline.report.phases import PHASE_ORDER
 from tests.report_sample import sample_disclosure
 
 TARGET_S = 5.0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pipeline.report.formatting import fmt, fmt_change, fmt_pct
+from pipeline.formatting import fmt, fmt_change, fmt_pct
 
 
 def has_number(text: str, figure: str) -> bool:

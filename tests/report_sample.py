@@ -8,25 +8,22 @@ import hashlib
 import math
 from datetime import UTC, date, datetime, timedelta
 
-from pipeline.report.disclosure import headline_change
-from pipeline.report.model import (
+from pipeline.disclosure.comparison import headline_change
+from pipeline.disclosure.model import (
     Comparison,
-    Crossover,
-    CumulativePoint,
     DailyPhaseEnergy,
     DataQuality,
     Disclosure,
     Factor,
-    InferenceFigures,
     InputFile,
-    ModelFigures,
     Period,
     PhaseFigures,
     SiteFigures,
     TeamFigures,
     Totals,
-    TrainingFigures,
 )
+from pipeline.disclosure.model_figures import InferenceFigures, ModelFigures, TrainingFigures
+from pipeline.method.results import Crossover, CumulativePoint
 
 START = date(2025, 3, 1)
 DAYS = 14

@@ -92,7 +92,7 @@ def test_svg_labels_are_one_run_unless_glyphs_are_placed() -> None:
 def test_pdf_charts_are_images_of_the_inline_svg(tmp_path: Path) -> None:
     from xml.etree import ElementTree as ET
 
-    from pipeline.report import render
+    from pipeline.report import pdf, render
 
     d = monthly_disclosure(models=2)
     inline = render.render_charts(d)
@@ -108,7 +108,7 @@ def test_pdf_charts_are_images_of_the_inline_svg(tmp_path: Path) -> None:
         assert alt == svg.findtext("{http://www.w3.org/2000/svg}title")
     assert printed["swatches"] == inline["swatches"]  # table swatches stay inline
 
-    fetcher = render.SafeURLFetcher()
+    fetcher = pdf.SafeURLFetcher()
     paths = render.write_report(d, tmp_path, url_fetcher=fetcher)
     assert fetcher.refused == [] and not set(fetcher.requested) & set(images)
     assert "<img" not in paths["html"].read_text(encoding="utf-8")  # report.html: inline SVG

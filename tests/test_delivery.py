@@ -21,7 +21,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from pipeline.config import ConfigError, load_config
 from pipeline.delivery import LEDGER_NAME, DeliveryError, content_sha256, deliver
-from pipeline.report.formatting import fmt_energy, fmt_mass
+from pipeline.formatting import fmt_energy, fmt_mass
 from pipeline.report.render import write_report
 
 try:  # tests/ is on sys.path under pytest's default import mode

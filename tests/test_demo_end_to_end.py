@@ -8,9 +8,9 @@ import duckdb
 import pytest
 from pypdf import PdfReader
 
+from pipeline.disclosure.model import HEADLINE_METRICS, Disclosure
+from pipeline.formatting import fmt
 from pipeline.method.checks import TOLERANCE_WH
-from pipeline.report.formatting import fmt
-from pipeline.report.model import HEADLINE_METRICS, Disclosure
 
 try:  # tests/ is on sys.path under pytest's default import mode
     from pdf_figures import unprinted_figures

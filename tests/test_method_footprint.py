@@ -22,7 +22,7 @@ from pipeline.method.energy import (
     build_gpu_energy_attributed,
     build_gpu_energy_intervals,
 )
-from pipeline.report.disclosure import crossover
+from pipeline.method.lifecycle import crossover
 from pipeline.warehouse import connect, insert_frame
 from tests.frames import JOB_SCHEMA, SAMPLE_SCHEMA, schema_of
 

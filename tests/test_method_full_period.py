@@ -14,11 +14,11 @@ import polars as pl
 import pytest
 
 from pipeline.config import Config
+from pipeline.disclosure.models_section import _units
 from pipeline.inventory import instrument_frame
 from pipeline.method import period
 from pipeline.method.lifecycle import crossover, efficiency, with_amortisation
 from pipeline.method.units import unit_figures
-from pipeline.report.models_section import _units
 
 MAR1, MAR10 = date(2026, 3, 1), date(2026, 3, 10)
 

@@ -12,6 +12,9 @@ import pytest
 
 from pipeline.config import load_config
 from pipeline.definitions import build_defs
+from pipeline.disclosure import figures
+from pipeline.disclosure.build import build_disclosure
+from pipeline.disclosure.publication import PublicationBlocked
 from pipeline.method import reconcile
 from pipeline.method.energy import (
     build_daily_summary,
@@ -19,8 +22,7 @@ from pipeline.method.energy import (
     build_gpu_energy_attributed,
 )
 from pipeline.orchestrate import DATA_ASSETS
-from pipeline.report import disclosure as disclosure_mod
-from pipeline.reporting import PublicationBlocked, report_period
+from pipeline.reporting import report_period
 from pipeline.warehouse import connect
 from tests.small_fleet import LAST, START, make_fleet, run_all
 
@@ -69,7 +71,7 @@ def _publish(cfg) -> None:
 def test_clean_fleet_passes_every_reconciliation(fleet):
     with connect(fleet.warehouse_path, read_only=True) as con:
         links = reconcile.window_reconciliations(con, fleet, *WINDOW)
-        d = disclosure_mod.build_disclosure(con, fleet, START, LAST)
+        d = build_disclosure(con, fleet, START, LAST)
     assert [r.name for r in links] == [
         "gpu_energy_intervals_reconciled",
         "gpu_energy_attributed_reconciled",
@@ -205,13 +207,13 @@ def test_pieces_corrupted_before_attribution_are_caught_against_the_samples(flee
 
 
 def test_disclosure_totals_that_differ_from_the_daily_summary_block_publication(fleet, monkeypatch):
-    real = disclosure_mod._totals
+    real = figures.totals
 
     def doubled(pd):
         t = real(pd)
         return t.model_copy(update={"energy_kwh": t.energy_kwh * 2})
 
-    monkeypatch.setattr(disclosure_mod, "_totals", doubled)
+    monkeypatch.setattr(figures, "totals", doubled)
     with pytest.raises(PublicationBlocked) as e:
         _publish(fleet)
     message = str(e.value)

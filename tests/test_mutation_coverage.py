@@ -16,9 +16,9 @@ from datetime import datetime
 
 import pytest
 
-from pipeline.report.disclosure import build_disclosure
-from pipeline.report.formatting import fmt, fmt_pct
-from pipeline.report.model import Disclosure
+from pipeline.disclosure.build import build_disclosure
+from pipeline.disclosure.model import Disclosure
+from pipeline.formatting import fmt, fmt_pct
 from pipeline.report.render import render_html
 from pipeline.warehouse import connect
 

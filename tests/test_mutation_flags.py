@@ -14,9 +14,9 @@ import re
 import pytest
 
 from pipeline.config import Checks
+from pipeline.disclosure.build import build_disclosure
+from pipeline.disclosure.model import Disclosure
 from pipeline.method.lifecycle import efficiency
-from pipeline.report.disclosure import build_disclosure
-from pipeline.report.model import Disclosure
 from pipeline.report.render import render_html
 from pipeline.report.tables import report_tables
 from pipeline.warehouse import connect

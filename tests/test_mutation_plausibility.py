@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import Config
-from pipeline.report.disclosure import build_disclosure
-from pipeline.report.model import DataQuality
+from pipeline.disclosure.build import build_disclosure
+from pipeline.disclosure.model import DataQuality
 from pipeline.warehouse import connect
 from tests.small_fleet import LAST, START, Fleet, compute, make_fleet, run_all
 

@@ -16,11 +16,12 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
+from pipeline.disclosure.model_figures import ModelFigures
+from pipeline.formatting import fmt, fmt_date, fmt_number
 from pipeline.method.lifecycle import crossover, cumulative, with_amortisation
-from pipeline.report.charts import phase_style
+from pipeline.method.results import Crossover, CumulativePoint
 from pipeline.report.crossover_chart import crossover_svg
-from pipeline.report.formatting import fmt, fmt_date, fmt_number
-from pipeline.report.model import Crossover, CumulativePoint, ModelFigures
+from pipeline.report.phases import phase_style
 from tests.report_sample import sample_disclosure
 
 SVG = "{http://www.w3.org/2000/svg}"

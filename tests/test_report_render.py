@@ -14,15 +14,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from pipeline.report import render
-from pipeline.report.charts import (
-    PHASE_ORDER,
-    daily_phase_energy_svg,
-    phase_share_svg,
-    phase_style,
-    phase_swatch_svg,
-)
-from pipeline.report.formatting import (
+from pipeline.disclosure.model import Disclosure
+from pipeline.formatting import (
     fmt,
     fmt_change,
     fmt_date,
@@ -31,15 +24,12 @@ from pipeline.report.formatting import (
     fmt_mass,
     fmt_pct,
 )
-from pipeline.report.model import Disclosure
-from pipeline.report.render import (
-    TEMPLATES_DIR,
-    FetchRefused,
-    SafeURLFetcher,
-    render_html,
-    render_pdf,
-    write_report,
-)
+from pipeline.report import render
+from pipeline.report.charts import daily_phase_energy_svg, phase_share_svg, phase_swatch_svg
+from pipeline.report.pdf import FetchRefused, SafeURLFetcher, render_pdf
+from pipeline.report.phases import PHASE_ORDER, phase_style
+from pipeline.report.render import render_html, write_report
+from pipeline.report.templates import TEMPLATES_DIR
 
 try:  # tests/ is on sys.path under pytest's default import mode
     from pdf_figures import has_number as _has_number

@@ -20,11 +20,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from pipeline.disclosure.model import HEADLINE_METRICS, Disclosure
+from pipeline.formatting import fmt, fmt_change, fmt_date, fmt_datetime, fmt_pct
 from pipeline.report import tables as tables_mod
-from pipeline.report.charts import ordered_phases, phase_label
-from pipeline.report.formatting import fmt, fmt_change, fmt_date, fmt_datetime, fmt_pct
-from pipeline.report.model import HEADLINE_METRICS, Disclosure
-from pipeline.report.render import render_html, render_pdf, uncertainty_label
+from pipeline.report.pdf import render_pdf
+from pipeline.report.phases import ordered_phases, phase_label
+from pipeline.report.render import render_html, uncertainty_label
 from pipeline.report.tables import (
     INDEX_NAME,
     STEMS,

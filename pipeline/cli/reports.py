@@ -17,7 +17,8 @@ def report(
 ) -> None:
     """Write the PDF, HTML and JSON report of one month from the warehouse."""
     from pipeline import warehouse
-    from pipeline.reporting import month_bounds, report_period
+    from pipeline.disclosure.publication import month_bounds
+    from pipeline.reporting import report_period
 
     cfg = config_or_exit(config)
     try:
@@ -45,7 +46,7 @@ def deliver(
     channel that already has the report is skipped. Exit 1 if a send fails."""
     from pipeline.delivery import DeliveryError
     from pipeline.delivery import deliver as deliver_report
-    from pipeline.reporting import month_bounds
+    from pipeline.disclosure.publication import month_bounds
 
     cfg = config_or_exit(config)
     try:

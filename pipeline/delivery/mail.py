@@ -15,7 +15,7 @@ from email.utils import formatdate, make_msgid
 from pipeline.config import Smtp
 from pipeline.delivery.report_files import Report
 from pipeline.delivery.results import DeliveryError
-from pipeline.report.formatting import fmt_energy, fmt_mass
+from pipeline.formatting import fmt_energy, fmt_mass
 
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 

@@ -14,9 +14,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from pipeline.delivery.results import DeliveryError
-from pipeline.report.model import Disclosure
+from pipeline.disclosure.model import Disclosure
+from pipeline.disclosure.publication import month_bounds
 from pipeline.report.render import OUTPUT_NAMES, TABLES_DIR_NAME
-from pipeline.reporting import month_bounds
 
 # fields of disclosure.json that say when and by what a report was made, not what it reports
 PROVENANCE_KEYS = ("generated_at", "code_version", "config_sha256")

@@ -1,18 +1,13 @@
-"""Data-quality gates the pipeline and the tests share."""
+"""Data checks the method itself answers: energy conserved per GPU and hour, no negative
+quantities. The disclosure's gates on publication are in pipeline/disclosure/checks.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import duckdb
 
-from pipeline.config import Config
-from pipeline.method import reconcile
-from pipeline.method.cost import cost_reconciliation
-from pipeline.method.coverage import coverage_outcome, inventory_coverage
-from pipeline.report.formatting import fmt_pct
-from pipeline.report.model import CheckOutcome, DataQuality
 from pipeline.warehouse import one
 
 # float sums over ~12 pieces per GPU-hour: anything above a milliwatt-hour is a real leak
@@ -50,77 +45,3 @@ def negative_quantities(con: duckdb.DuckDBPyConnection, start_day: date, end_day
     return int(
         one(con, "select_negative_quantities", {"start_day": start_day, "end_day": end_day})[0]
     )
-
-
-def period_checks(
-    con: duckdb.DuckDBPyConnection,
-    cfg: Config,
-    start_day: date,
-    end_day: date,
-    quality: DataQuality,
-    disclosed: dict[str, float],
-) -> list[CheckOutcome]:
-    """The report's gates: conservation, reconciliation and signs block publication, and so does
-    every table that does not reconcile with the one before it, up to the figures about to be
-    published (`disclosed`, see reconcile.disclosed); coverage of measurements, of the
-    inventory's GPU-hours and of hourly grid data only warn."""
-    start = datetime.combine(start_day, datetime.min.time())
-    end = datetime.combine(end_day + timedelta(days=1), datetime.min.time())
-    cons = energy_conservation(con, start, end)
-    rec = cost_reconciliation(con, start, end)
-    neg = negative_quantities(con, start_day, end_day)
-    links = [
-        *reconcile.window_reconciliations(con, cfg, start, end),
-        reconcile.disclosure(con, start_day, end_day, disclosed),
-    ]
-    c = cfg.checks
-    inventory = quality.coverage or inventory_coverage(con, start, end, cfg.telemetry.max_gap_s)
-    inventory_passed, inventory_detail = coverage_outcome(inventory, c.min_inventory_coverage)
-    return [
-        CheckOutcome(
-            name="energy_conserved",
-            passed=cons.passed,
-            blocking=True,
-            detail=f"{cons.checked} GPU-hours checked, {cons.failing} off by more than "
-            f"{TOLERANCE_WH} Wh (worst {cons.worst_abs_diff_wh:.2e} Wh)",
-        ),
-        CheckOutcome(
-            name="cost_reconciled",
-            passed=rec.passed,
-            blocking=True,
-            detail=f"{rec.lines} billing lines in {rec.currencies} currencies; worst difference "
-            f"{rec.worst_abs_diff_effective_cost:.2e} (effective), "
-            f"{rec.worst_abs_diff_billed_cost:.2e} (billed); {rec.lines_missing} lines missing",
-        ),
-        CheckOutcome(
-            name="no_negative_quantities",
-            passed=neg == 0,
-            blocking=True,
-            detail=f"{neg} daily rows with a negative quantity",
-        ),
-        *(
-            CheckOutcome(name=r.name, passed=r.passed, blocking=True, detail=r.detail())
-            for r in links
-        ),
-        CheckOutcome(
-            name="measured_coverage",
-            passed=quality.measured_share >= c.min_measured_share,
-            blocking=False,
-            # fmt_pct: a share below 1 never prints as "100%"
-            detail=f"{fmt_pct(quality.measured_share)} of GPU energy measured "
-            f"(threshold {c.min_measured_share:.0%})",
-        ),
-        CheckOutcome(
-            name="inventory_coverage",
-            passed=inventory_passed,
-            blocking=False,
-            detail=inventory_detail,
-        ),
-        CheckOutcome(
-            name="grid_coverage",
-            passed=quality.grid_hourly_share >= c.min_grid_hourly_share,
-            blocking=False,
-            detail=f"{quality.grid_hourly_share:.1%} of facility energy priced with hourly grid "
-            f"data (threshold {c.min_grid_hourly_share:.0%})",
-        ),
-    ]

@@ -11,8 +11,8 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from pipeline.report.coverage_model import CoverageGap, InventoryCoverage, SiteCoverage, UnknownHost
-from pipeline.report.formatting import fmt, fmt_datetime, fmt_pct
+from pipeline.formatting import fmt, fmt_datetime, fmt_pct
+from pipeline.method.results import CoverageGap, InventoryCoverage, SiteCoverage, UnknownHost
 from pipeline.warehouse import frame
 
 # the gaps the disclosure lists (all are counted in gap_count and in missing_gpu_hours)

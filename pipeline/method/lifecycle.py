@@ -6,7 +6,7 @@ from datetime import date
 
 import numpy as np
 
-from pipeline.report.model import Crossover, CumulativePoint, Efficiency
+from pipeline.method.results import Crossover, CumulativePoint, Efficiency
 
 TRAILING_DAYS = 7
 # docs/checks-coverage.md: a change smaller than this is noise, not a rebound; 5 % is the

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.report.model import UnitFigures
+from pipeline.method.results import UnitFigures
 
 
 def _per(value: float, n: int, scale: float) -> float | None:

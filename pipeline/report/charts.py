@@ -1,184 +1,32 @@
-"""Hand-built SVG charts for the disclosure report (no plotting library).
+"""Hand-built SVG charts for the disclosure report (no plotting library): daily facility energy
+by phase, each phase's share, and the phase swatches of the tables.
 
-Every piece of text that reaches the SVG goes through `_text`/`_attr`, which XML-escape it and drop
-characters XML 1.0 forbids, so phase names from the data can neither break the markup nor inject
-elements. The functions return complete `<svg>` documents that parse as XML on their own and are
-inlined into the HTML report.
+The functions return complete `<svg>` documents that parse as XML on their own and are inlined
+into the HTML report; text from the data is escaped in `svg.py`.
 
 Phases keep one colour everywhere (chart, legend, share bars, table swatches). The colours are
 spread in lightness and the mid-tone ones also carry a hatch/dot pattern, so the stack still reads
-when the PDF is printed in greyscale.
+when the PDF is printed in greyscale (`phases.py`).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, timedelta
-from xml.sax.saxutils import escape, quoteattr
 
-from pipeline.report.formatting import fmt_date, fmt_number, fmt_pct
-from pipeline.report.model import Disclosure
-
-# Stacking order, bottom to top; also the row order of the phase tables.
-PHASE_ORDER: tuple[str, ...] = (
-    "training",
-    "fine_tuning",
-    "inference",
-    "evaluation",
-    "development",
-    "unclassified",
-    "idle",
+from pipeline.disclosure.model import Disclosure
+from pipeline.formatting import fmt_date, fmt_number, fmt_pct
+from pipeline.report.phases import ordered_phases, phase_label, phase_style
+from pipeline.report.svg import (
+    Paints,
+    nice_ceiling,
+    pattern_def,
+    shorten,
+    svg_open,
+    xml_attr,
+    xml_text,
 )
-
-PHASE_LABELS: dict[str, str] = {
-    "training": "Training",
-    "fine_tuning": "Fine-tuning",
-    "inference": "Inference",
-    "evaluation": "Evaluation",
-    "development": "Development",
-    "unclassified": "Unclassified",
-    "idle": "Idle (no job)",
-}
-
-
-@dataclass(frozen=True)
-class PhaseStyle:
-    colour: str
-    hatch: str | None = None  # None | "diagonal" | "dots" | "cross" | "horizontal"
-    hatch_colour: str = "#ffffff"
-
-
-# Relative luminance (greyscale value) in brackets:
-# training 0.03 solid, evaluation 0.09 dots, fine_tuning 0.15 diagonal, development 0.26 solid,
-# unclassified 0.26 cross-hatch, inference 0.44 solid, idle 0.69 solid.
-PHASE_STYLES: dict[str, PhaseStyle] = {
-    "training": PhaseStyle("#08306b"),
-    "fine_tuning": PhaseStyle("#2f6db5", "diagonal"),
-    "inference": PhaseStyle("#f0a02a"),
-    "evaluation": PhaseStyle("#6a3d9a", "dots"),
-    "development": PhaseStyle("#1b9e77"),
-    "unclassified": PhaseStyle("#8c8c8c", "cross"),
-    "idle": PhaseStyle("#d9d9d9"),
-}
-_FALLBACK_STYLES: tuple[PhaseStyle, ...] = (
-    PhaseStyle("#a6611a", "horizontal"),
-    PhaseStyle("#c2a5cf", "horizontal", "#333333"),
-    PhaseStyle("#4d4d4d", "horizontal"),
-)
-
-_FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _clean(text: object) -> str:
-    return _INVALID_XML.sub("\ufffd", str(text))
-
-
-def _text(text: object) -> str:
-    """Escape for XML character data."""
-    return escape(_clean(text))
-
-
-def _attr(text: object) -> str:
-    """Escape and quote for an XML attribute value."""
-    return quoteattr(_clean(text))
-
-
-def _short(label: str, limit: int = 24) -> str:
-    """Chart labels are cut to fit; the tables print names in full."""
-    return label if len(label) <= limit else label[: limit - 1] + "\u2026"
-
-
-def phase_label(phase: str) -> str:
-    """Human label of a phase; unknown phases keep their own (escaped at output) name."""
-    return PHASE_LABELS.get(phase, phase.replace("_", " ").capitalize() if phase else "(none)")
-
-
-def ordered_phases(phases: object) -> list[str]:
-    """Known phases in the canonical order, then any other phases alphabetically."""
-    names = list(dict.fromkeys(phases))  # type: ignore[call-overload]
-    known = [p for p in PHASE_ORDER if p in names]
-    return known + sorted(p for p in names if p not in PHASE_ORDER)
-
-
-def phase_style(phase: str, all_phases: list[str] | None = None) -> PhaseStyle:
-    if phase in PHASE_STYLES:
-        return PHASE_STYLES[phase]
-    extras = sorted(p for p in (all_phases or [phase]) if p not in PHASE_STYLES)
-    idx = extras.index(phase) if phase in extras else 0
-    return _FALLBACK_STYLES[idx % len(_FALLBACK_STYLES)]
-
-
-def _pattern_id(prefix: str, index: int) -> str:
-    return f"{prefix}-pat-{index}"
-
-
-def _pattern_def(pid: str, style: PhaseStyle) -> str:
-    bg = f'<rect width="6" height="6" fill={_attr(style.colour)}/>'
-    hc = _attr(style.hatch_colour)
-    if style.hatch == "diagonal":
-        body = f'{bg}<line x1="3" y1="0" x2="3" y2="6" stroke={hc} stroke-width="1.6"/>'
-        return (
-            f'<pattern id="{pid}" patternUnits="userSpaceOnUse" width="6" height="6" '
-            f'patternTransform="rotate(45)">{body}</pattern>'
-        )
-    if style.hatch == "dots":
-        body = f'{bg}<circle cx="3" cy="3" r="1.2" fill={hc}/>'
-    elif style.hatch == "cross":
-        body = (
-            f'{bg}<line x1="0" y1="3" x2="6" y2="3" stroke={hc} stroke-width="0.9"/>'
-            f'<line x1="3" y1="0" x2="3" y2="6" stroke={hc} stroke-width="0.9"/>'
-        )
-    else:  # horizontal
-        body = f'{bg}<line x1="0" y1="3" x2="6" y2="3" stroke={hc} stroke-width="1.4"/>'
-    return (
-        f'<pattern id="{pid}" patternUnits="userSpaceOnUse" width="6" height="6">{body}</pattern>'
-    )
-
-
-class _Paints:
-    """Fill values per phase for one SVG document (pattern ids are unique per document)."""
-
-    def __init__(self, prefix: str, phases: list[str]):
-        self.defs: list[str] = []
-        self.fill: dict[str, str] = {}
-        for i, phase in enumerate(phases):
-            style = phase_style(phase, phases)
-            if style.hatch:
-                pid = _pattern_id(prefix, i)
-                self.defs.append(_pattern_def(pid, style))
-                self.fill[phase] = f"url(#{pid})"
-            else:
-                self.fill[phase] = style.colour
-
-    def defs_markup(self) -> str:
-        return f"<defs>{''.join(self.defs)}</defs>" if self.defs else ""
-
-
-def _nice_ceiling(value: float) -> tuple[float, float]:
-    """A round axis maximum >= value and its tick step (about 5 ticks)."""
-    if value <= 0 or not math.isfinite(value):
-        return 1.0, 0.2
-    raw_step = value / 5
-    magnitude = 10 ** math.floor(math.log10(raw_step))
-    for m in (1, 2, 2.5, 5, 10):
-        step = m * magnitude
-        if step * 5 >= value * 0.999999:
-            break
-    top = step * math.ceil(value / step - 1e-9)
-    return top, step
-
-
-def _svg_open(width: int, height: int, title: str, desc: str, css_class: str) -> str:
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class={_attr(css_class)} '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'role="img" font-family={_attr(_FONT)}>'
-        f"<title>{_text(title)}</title><desc>{_text(desc)}</desc>"
-    )
 
 
 def _period_days(d: Disclosure) -> list[date]:
@@ -207,14 +55,14 @@ def daily_phase_energy_svg(d: Disclosure) -> str:
 
     # Switch the axis to MWh for large fleets so tick labels stay short.
     scale, unit = (1000.0, "MWh") if max_total >= 10_000 else (1.0, "kWh")
-    top_value, step = _nice_ceiling(max_total / scale)
+    top_value, step = nice_ceiling(max_total / scale)
 
     title = (
         f"Daily facility energy by phase, {fmt_date(d.period.start)} to {fmt_date(d.period.end)}"
     )
     desc = "Stacked bar chart; one bar per day, one segment per phase; energy in " + unit + "."
-    out = [_svg_open(width, height, title, desc, "chart chart-daily")]
-    paints = _Paints("daily", phases)
+    out = [svg_open(width, height, title, desc, "chart chart-daily")]
+    paints = Paints("daily", phases)
     out.append(paints.defs_markup())
 
     def y_of(v: float) -> float:
@@ -231,12 +79,13 @@ def daily_phase_energy_svg(d: Disclosure) -> str:
             f'stroke="#d0d0d0" stroke-width="{0.8 if i else 1.2}"/>'
         )
         out.append(
-            f'<text x="{x0 - 6}" y="{y + 3.5:.2f}" text-anchor="end">{_text(fmt_number(v))}</text>'
+            f'<text x="{x0 - 6}" y="{y + 3.5:.2f}" text-anchor="end">'
+            f"{xml_text(fmt_number(v))}</text>"
         )
     label_y = top + plot_h / 2
     out.append(
         f'<text x="16" y="{label_y:.2f}" text-anchor="middle" font-size="11" '
-        f'transform="rotate(-90 16 {label_y:.2f})">{_text(f"Facility energy per day ({unit})")}'
+        f'transform="rotate(-90 16 {label_y:.2f})">{xml_text(f"Facility energy per day ({unit})")}'
         "</text></g>"
     )
 
@@ -255,9 +104,9 @@ def daily_phase_energy_svg(d: Disclosure) -> str:
             y_top, y_bottom = y_of(acc + v), y_of(acc)
             out.append(
                 f'<rect x="{x:.2f}" y="{y_top:.2f}" width="{bar_w:.2f}" '
-                f'height="{max(y_bottom - y_top, 0.0):.2f}" fill={_attr(paints.fill[phase])} '
+                f'height="{max(y_bottom - y_top, 0.0):.2f}" fill={xml_attr(paints.fill[phase])} '
                 f'stroke="#ffffff" stroke-width="0.4"><title>'
-                f"{_text(f'{fmt_date(day)} {phase_label(phase)}: {fmt_number(v)} {unit}')}"
+                f"{xml_text(f'{fmt_date(day)} {phase_label(phase)}: {fmt_number(v)} {unit}')}"
                 "</title></rect>"
             )
             acc += v
@@ -276,11 +125,11 @@ def daily_phase_energy_svg(d: Disclosure) -> str:
         out.append(f'<line x1="{cx:.2f}" y1="{y0}" x2="{cx:.2f}" y2="{y0 + 4}" stroke="#555"/>')
         out.append(
             f'<text x="{cx:.2f}" y="{y0 + 16}" text-anchor="middle">'
-            f"{_text(day.strftime('%m-%d'))}</text>"
+            f"{xml_text(day.strftime('%m-%d'))}</text>"
         )
     out.append(
         f'<text x="{x0 + plot_w / 2:.2f}" y="{height - 14}" text-anchor="middle" font-size="11">'
-        f"{_text(f'Day (UTC, month-day), {d.period.start.year}')}</text></g>"
+        f"{xml_text(f'Day (UTC, month-day), {d.period.start.year}')}</text></g>"
     )
 
     # legend, top of the stack first so it reads in the same order as the bars
@@ -292,15 +141,15 @@ def daily_phase_energy_svg(d: Disclosure) -> str:
     spacing = min(20.0, (plot_h - 16) / max(len(phases), 1))
     for j, phase in enumerate(reversed(phases)):
         ly = top + 22 + j * spacing
-        label = _short(phase_label(phase), 20)
+        label = shorten(phase_label(phase), 20)
         out.append(
-            f'<g class="legend-entry" data-phase={_attr(phase)}>'
+            f'<g class="legend-entry" data-phase={xml_attr(phase)}>'
             f'<rect x="{lx}" y="{ly - 9:.2f}" width="14" height="12" '
-            f'fill={_attr(paints.fill[phase])} stroke="#555" stroke-width="0.5"/>'
-            f'<text x="{lx + 20}" y="{ly + 1:.2f}">{_text(label)}</text></g>'
+            f'fill={xml_attr(paints.fill[phase])} stroke="#555" stroke-width="0.5"/>'
+            f'<text x="{lx + 20}" y="{ly + 1:.2f}">{xml_text(label)}</text></g>'
         )
     if not phases:
-        out.append(f'<text x="{lx}" y="{top + 28}">{_text("no data")}</text>')
+        out.append(f'<text x="{lx}" y="{top + 28}">{xml_text("no data")}</text>')
     out.append("</g></svg>")
     return "".join(out)
 
@@ -312,7 +161,7 @@ def phase_share_svg(d: Disclosure) -> str:
     height = max(len(phases), 1) * row_h + 8
     bar_max = width - label_w - value_w - 10
     out = [
-        _svg_open(
+        svg_open(
             width,
             height,
             "Share of facility energy by phase",
@@ -320,25 +169,25 @@ def phase_share_svg(d: Disclosure) -> str:
             "chart chart-shares",
         )
     ]
-    paints = _Paints("share", phases)
+    paints = Paints("share", phases)
     out.append(paints.defs_markup())
     out.append('<g font-size="10" fill="#222">')
     for i, phase in enumerate(phases):
         share = d.phases[phase].share_pct / 100.0
         y = 4 + i * row_h
         w = bar_max * min(max(share, 0.0), 1.0) if math.isfinite(share) else 0.0
-        label = _short(phase_label(phase), 28)
+        label = shorten(phase_label(phase), 28)
         out.append(
-            f'<g class="share-row" data-phase={_attr(phase)}>'
-            f'<text x="{label_w - 8}" y="{y + 13}" text-anchor="end">{_text(label)}'
+            f'<g class="share-row" data-phase={xml_attr(phase)}>'
+            f'<text x="{label_w - 8}" y="{y + 13}" text-anchor="end">{xml_text(label)}'
             f'</text><rect x="{label_w}" y="{y + 3}" width="{bar_max}" height="{row_h - 6}" '
             f'fill="#f2f2f2"/><rect x="{label_w}" y="{y + 3}" width="{w:.2f}" '
-            f'height="{row_h - 6}" fill={_attr(paints.fill[phase])} stroke="#555" '
+            f'height="{row_h - 6}" fill={xml_attr(paints.fill[phase])} stroke="#555" '
             f'stroke-width="0.4"/><text x="{label_w + bar_max + 6}" y="{y + 13}">'
-            f"{_text(fmt_pct(share))}</text></g>"
+            f"{xml_text(fmt_pct(share))}</text></g>"
         )
     if not phases:
-        out.append(f'<text x="8" y="16">{_text("No phase figures in this period")}</text>')
+        out.append(f'<text x="8" y="16">{xml_text("No phase figures in this period")}</text>')
     out.append("</g></svg>")
     return "".join(out)
 
@@ -348,12 +197,12 @@ def phase_swatch_svg(phase: str, all_phases: list[str], prefix: str) -> str:
     style = phase_style(phase, all_phases)
     if style.hatch:
         pid = f"sw-{prefix}"
-        defs = f"<defs>{_pattern_def(pid, style)}</defs>"
+        defs = f"<defs>{pattern_def(pid, style)}</defs>"
         fill = f"url(#{pid})"
     else:
         defs, fill = "", style.colour
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" class="swatch" width="10" height="10" '
         f'viewBox="0 0 10 10" aria-hidden="true">{defs}<rect x="0.25" y="0.25" width="9.5" '
-        f'height="9.5" fill={_attr(fill)} stroke="#555" stroke-width="0.5"/></svg>'
+        f'height="9.5" fill={xml_attr(fill)} stroke="#555" stroke-width="0.5"/></svg>'
     )

@@ -4,13 +4,13 @@ One compact SVG per model (small multiples on an A4 page). The x axis is calenda
 `cumulative` points may skip days with no activity, so points are placed by date, not by index);
 the y axis is lifecycle energy in kWh, MWh or GWh, as its label says.
 
-The lines keep the phase colours of the other charts (`charts.phase_style`) and differ in dash
+The lines keep the phase colours of the other charts (`phases.phase_style`) and differ in dash
 pattern and point marker too (training: solid with circles; inference: dashed with squares), so the
 chart reads in greyscale print. The crossover is a vertical marker at `crossover.date`; a model that
 has not crossed over gets a dotted projection of the inference line at the trailing rate to the
 projected crossover (`crossover.projected_days`), or a "not reached" note.
 
-Text from the data (model names) goes through `charts._text`/`charts._attr`. Element ids carry the
+Text from the data (model names) goes through `svg.xml_text`/`svg.xml_attr`. Element ids carry the
 caller's `prefix`, so several charts can be inlined in one HTML document.
 """
 
@@ -18,78 +18,38 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
+from pipeline.disclosure.model_figures import ModelFigures
+from pipeline.formatting import fmt_date, fmt_number
 from pipeline.method.lifecycle import TRAILING_DAYS
-from pipeline.report.charts import _FONT, _attr, _nice_ceiling, _short, _text, phase_style
-from pipeline.report.formatting import fmt, fmt_date, fmt_number
-from pipeline.report.model import CumulativePoint, ModelFigures
-
-# viewBox in user units; the report stylesheet scales `svg.chart` to the text width (178 mm on A4),
-# so 720 x 220 prints at about 178 x 54 mm.
-WIDTH, HEIGHT = 720, 220
-_LEFT, _RIGHT, _TOP, _BOTTOM = 62, 18, 44, 34
-PLOT_W = WIDTH - _LEFT - _RIGHT
-PLOT_H = HEIGHT - _TOP - _BOTTOM
-
-TRAINING_COLOUR = phase_style("training").colour
-INFERENCE_COLOUR = phase_style("inference").colour
-TRAINING_DASH: str | None = None  # solid
-INFERENCE_DASH = "6 3"
-PROJECTION_DASH = "1.5 3"
-MARKER_DASH = "3 2"
-MAX_MARKERS = 10  # point markers per line; the polyline itself has every point
+from pipeline.method.results import CumulativePoint
+from pipeline.report.crossover_layout import (
+    HEIGHT,
+    INFERENCE_COLOUR,
+    INFERENCE_DASH,
+    LEFT,
+    PLOT_H,
+    PLOT_W,
+    PROJECTION_DASH,
+    TOP,
+    TRAINING_COLOUR,
+    TRAINING_DASH,
+    chart_open,
+    circle,
+    date_ticks,
+    energy_scale,
+    marker_indices,
+    square,
+    text_width,
+    vertical_marker,
+)
+from pipeline.report.svg import nice_ceiling, shorten, xml_text
 
 # A projection longer than this many times the observed span is cut at the right edge of the plot
 # (with the axis extended by half the span), so the observed lines keep most of the width.
 _MAX_PROJECTION_SPANS = 2.0
 _PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
-
-
-@dataclass(frozen=True)
-class _Scale:
-    divisor: float
-    unit: str
-
-    def text(self, kwh: float) -> str:
-        """`kwh` in the axis unit, so every figure on the chart reads in one unit."""
-        return fmt(kwh / self.divisor, self.unit)
-
-
-def _energy_scale(max_kwh: float) -> _Scale:
-    """kWh below 10,000 kWh, then MWh, then GWh, so tick labels stay short."""
-    if max_kwh >= 1e7:
-        return _Scale(1e6, "GWh")
-    if max_kwh >= 1e4:
-        return _Scale(1e3, "MWh")
-    return _Scale(1.0, "kWh")
-
-
-def _x_ticks(d0: date, span_days: float) -> list[date]:
-    """Dates for at most 8 x ticks (a date label is about 56 units wide): every 1, 2, 7 or 14 days
-    from the first day, else on the first of every 1, 2, 3, 6, 12, ... months."""
-    for step in (1, 2, 7, 14):
-        if span_days / step <= 7:
-            return [d0 + timedelta(days=k * step) for k in range(int(span_days // step) + 1)]
-    end = d0 + timedelta(days=math.floor(span_days))
-    months = next((m for m in (1, 2, 3, 6, 12, 24, 60) if span_days / (m * 30.44) <= 7), 120)
-    index = d0.year * 12 + d0.month - 1  # the first month start on or after d0
-    if d0.day > 1:
-        index += 1
-    index = math.ceil(index / months) * months  # aligned: Jan/Apr/Jul/Oct for quarters, etc.
-    ticks = []
-    while (tick := date(index // 12, index % 12 + 1, 1)) <= end:
-        ticks.append(tick)
-        index += months
-    return ticks
-
-
-def _marker_indices(n: int) -> list[int]:
-    m = min(n, MAX_MARKERS)
-    if m <= 1:
-        return list(range(n))
-    return sorted({round(k * (n - 1) / (m - 1)) for k in range(m)})
 
 
 def _points(m: ModelFigures) -> list[CumulativePoint]:
@@ -104,22 +64,6 @@ def _points(m: ModelFigures) -> list[CumulativePoint]:
         if math.isfinite(p.training_kwh) and math.isfinite(p.inference_kwh)
     ]
     return sorted(good, key=lambda p: p.day)
-
-
-def _svg_open(prefix: str, title: str, desc: str) -> str:
-    """Like `charts._svg_open`, plus ids on title/desc that `aria-labelledby` points at."""
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" id="{prefix}" class="chart chart-crossover" '
-        f'width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-labelledby="{prefix}-title {prefix}-desc" font-family={_attr(_FONT)}>'
-        f'<title id="{prefix}-title">{_text(title)}</title>'
-        f'<desc id="{prefix}-desc">{_text(desc)}</desc>'
-    )
-
-
-def _text_width(text: str, font_px: float = 10.0) -> float:
-    """Rough width of sans-serif text, for laying out the legend."""
-    return len(text) * font_px * 0.56
 
 
 def crossover_svg(m: ModelFigures, prefix: str) -> str | None:
@@ -167,13 +111,13 @@ def crossover_svg(m: ModelFigures, prefix: str) -> str | None:
 
     def x_of(day: date | float) -> float:
         offset = (day - d0).days if isinstance(day, date) else day
-        return _LEFT + offset / x_end * PLOT_W
+        return LEFT + offset / x_end * PLOT_W
 
     # --- y domain
     max_kwh = max(max(p.training_kwh, p.inference_kwh) for p in pts)
-    scale = _energy_scale(max_kwh)
-    top_value, step = _nice_ceiling(max_kwh / scale.divisor)
-    y0 = _TOP + PLOT_H
+    scale = energy_scale(max_kwh)
+    top_value, step = nice_ceiling(max_kwh / scale.divisor)
+    y0 = TOP + PLOT_H
 
     def y_of(kwh: float) -> float:
         return y0 - (kwh / scale.divisor) / top_value * PLOT_H
@@ -207,12 +151,12 @@ def crossover_svg(m: ModelFigures, prefix: str) -> str | None:
         f"in {scale.unit}. Training and fine-tuning reach {t_total}; inference reaches "
         f"{i_total}. {outcome}"
     )
-    out = [_svg_open(prefix, title, desc)]
+    out = [chart_open(prefix, title, desc)]
 
     # --- heading: the model name (the crossover status is written at its marker or as a note)
     out.append(
         f'<text class="heading" x="8" y="14" font-size="11" font-weight="bold" fill="#222">'
-        f"{_text(_short(m.name, 90))}</text>"
+        f"{xml_text(shorten(m.name, 90))}</text>"
     )
 
     # --- legend row
@@ -223,7 +167,7 @@ def crossover_svg(m: ModelFigures, prefix: str) -> str | None:
     if project:
         legend.append(("projection", f"Inference projected at the {TRAILING_DAYS}-day rate"))
     out.append('<g class="legend" font-size="10" fill="#222">')
-    lx, ly = float(_LEFT), 30.0
+    lx, ly = float(LEFT), 30.0
     for key, label in legend:
         colour = TRAINING_COLOUR if key == "training" else INFERENCE_COLOUR
         dash = {"training": TRAINING_DASH, "inference": INFERENCE_DASH}.get(key, PROJECTION_DASH)
@@ -235,13 +179,13 @@ def crossover_svg(m: ModelFigures, prefix: str) -> str | None:
             f'stroke="{colour}" stroke-width="{width}"{dash_attr} stroke-linecap="round"/>'
         )
         if key == "training":
-            out.append(_circle(lx + 13, ly - 3.5, TRAINING_COLOUR, filled=True))
+            out.append(circle(lx + 13, ly - 3.5, TRAINING_COLOUR, filled=True))
         elif key == "inference":
-            out.append(_square(lx + 13, ly - 3.5, INFERENCE_COLOUR, filled=True))
+            out.append(square(lx + 13, ly - 3.5, INFERENCE_COLOUR, filled=True))
         else:
-            out.append(_square(lx + 13, ly - 3.5, INFERENCE_COLOUR, filled=False))
-        out.append(f'<text x="{lx + 32:.1f}" y="{ly:.1f}">{_text(label)}</text></g>')
-        lx += 32 + _text_width(label) + 18
+            out.append(square(lx + 13, ly - 3.5, INFERENCE_COLOUR, filled=False))
+        out.append(f'<text x="{lx + 32:.1f}" y="{ly:.1f}">{xml_text(label)}</text></g>')
+        lx += 32 + text_width(label) + 18
     out.append("</g>")
 
     # --- y axis: grid, ticks, label with unit
@@ -250,42 +194,42 @@ def crossover_svg(m: ModelFigures, prefix: str) -> str | None:
         v = i * step
         y = y0 - v / top_value * PLOT_H
         out.append(
-            f'<g class="tick" data-value="{v:g}"><line x1="{_LEFT}" y1="{y:.2f}" '
-            f'x2="{_LEFT + PLOT_W}" y2="{y:.2f}" stroke="#d0d0d0" '
-            f'stroke-width="{0.8 if i else 1.2}"/><text x="{_LEFT - 6}" y="{y + 3.5:.2f}" '
-            f'text-anchor="end">{_text(fmt_number(v))}</text></g>'
+            f'<g class="tick" data-value="{v:g}"><line x1="{LEFT}" y1="{y:.2f}" '
+            f'x2="{LEFT + PLOT_W}" y2="{y:.2f}" stroke="#d0d0d0" '
+            f'stroke-width="{0.8 if i else 1.2}"/><text x="{LEFT - 6}" y="{y + 3.5:.2f}" '
+            f'text-anchor="end">{xml_text(fmt_number(v))}</text></g>'
         )
-    label_y = _TOP + PLOT_H / 2
+    label_y = TOP + PLOT_H / 2
     out.append(
         f'<text class="axis-label" x="14" y="{label_y:.2f}" text-anchor="middle" '
         f'transform="rotate(-90 14 {label_y:.2f})">'
-        f"{_text(f'Cumulative energy ({scale.unit})')}</text></g>"
+        f"{xml_text(f'Cumulative energy ({scale.unit})')}</text></g>"
     )
 
     # --- x axis: date ticks
     out.append('<g class="axis axis-x" font-size="10" fill="#333">')
     out.append(
-        f'<line x1="{_LEFT}" y1="{y0}" x2="{_LEFT + PLOT_W}" y2="{y0}" stroke="#555" '
+        f'<line x1="{LEFT}" y1="{y0}" x2="{LEFT + PLOT_W}" y2="{y0}" stroke="#555" '
         'stroke-width="1"/>'
     )
-    for tick_day in _x_ticks(d0, x_end):
+    for tick_day in date_ticks(d0, x_end):
         x = x_of(tick_day)
-        anchor = "end" if x > _LEFT + PLOT_W - 30 else "middle"
+        anchor = "end" if x > LEFT + PLOT_W - 30 else "middle"
         out.append(
             f'<line x1="{x:.2f}" y1="{y0}" x2="{x:.2f}" y2="{y0 + 4}" stroke="#555"/>'
             f'<text x="{x:.2f}" y="{y0 + 15}" text-anchor="{anchor}">'
-            f"{_text(fmt_date(tick_day))}</text>"
+            f"{xml_text(fmt_date(tick_day))}</text>"
         )
     out.append(
-        f'<text class="axis-label" x="{_LEFT + PLOT_W / 2:.2f}" y="{HEIGHT - 5}" '
-        f'text-anchor="middle">{_text("Day (UTC)")}</text></g>'
+        f'<text class="axis-label" x="{LEFT + PLOT_W / 2:.2f}" y="{HEIGHT - 5}" '
+        f'text-anchor="middle">{xml_text("Day (UTC)")}</text></g>'
     )
 
     # --- the crossover marker (below the lines)
     if cross_day:
         at = min(pts, key=lambda p: abs((p.day - cross_day).days))  # the crossover day's point
         y_at = y_of(at.training_kwh)
-        out.append(_vertical_marker("crossover-marker", x_of(cross_day), status, y_at))
+        out.append(vertical_marker("crossover-marker", x_of(cross_day), status, y_at))
 
     # --- projection (dotted inference to the training level; thin dotted training level)
     if project:
@@ -295,7 +239,7 @@ def crossover_svg(m: ModelFigures, prefix: str) -> str | None:
         y_i, y_t = y_of(last.inference_kwh), y_of(last.training_kwh)
         x_stop, y_stop = x_proj, y_t
         if proj_cut:
-            x_stop = float(_LEFT + PLOT_W)
+            x_stop = float(LEFT + PLOT_W)
             y_stop = y_i + (y_t - y_i) * (x_stop - x_last) / (x_proj - x_last)
         out.append(
             f'<g class="projection-group">'
@@ -310,20 +254,20 @@ def crossover_svg(m: ModelFigures, prefix: str) -> str | None:
             cut_label = f"{status} (beyond the axis) \u2192"
             out.append(
                 f'<text class="projection-label" x="{x_stop - 4:.2f}" y="{y_t + 13:.2f}" '
-                f'text-anchor="end" font-size="10" fill="#222">{_text(cut_label)}</text>'
+                f'text-anchor="end" font-size="10" fill="#222">{xml_text(cut_label)}</text>'
             )
         else:
-            out.append(_square(x_stop, y_stop, INFERENCE_COLOUR, filled=False))
-            out.append(_vertical_marker("projection-marker", x_proj, status, y_t, dotted=True))
+            out.append(square(x_stop, y_stop, INFERENCE_COLOUR, filled=False))
+            out.append(vertical_marker("projection-marker", x_proj, status, y_t, dotted=True))
         out.append("</g>")
     elif not cross_day:
         out.append(
-            f'<text class="note" x="{_LEFT + 8}" y="{_TOP + 12}" font-size="10" '
-            f'fill="#222">{_text(status)}</text>'
+            f'<text class="note" x="{LEFT + 8}" y="{TOP + 12}" font-size="10" '
+            f'fill="#222">{xml_text(status)}</text>'
         )
 
     # --- the two cumulative lines, training first so inference is drawn on top
-    idx = _marker_indices(len(pts))
+    idx = marker_indices(len(pts))
     for key, colour, dash in (
         ("training", TRAINING_COLOUR, TRAINING_DASH),
         ("inference", INFERENCE_COLOUR, INFERENCE_DASH),
@@ -342,46 +286,9 @@ def crossover_svg(m: ModelFigures, prefix: str) -> str | None:
         for i in idx:
             x, y = x_of(pts[i].day), y_of(values[i])
             tip = f"{fmt_date(pts[i].day)}: {what} {scale.text(values[i])} cumulative"
-            shape = _circle if key == "training" else _square
+            shape = circle if key == "training" else square
             out.append(shape(x, y, colour, filled=True, tip=tip))
         out.append("</g>")
 
     out.append("</svg>")
     return "".join(out)
-
-
-def _circle(x: float, y: float, colour: str, filled: bool, tip: str = "") -> str:
-    fill = colour if filled else "#ffffff"
-    title = f"<title>{_text(tip)}</title>" if tip else ""
-    return (
-        f'<circle class="point" cx="{x:.2f}" cy="{y:.2f}" r="2.8" fill="{fill}" '
-        f'stroke="{colour}" stroke-width="1">{title}</circle>'
-    )
-
-
-def _square(x: float, y: float, colour: str, filled: bool, tip: str = "") -> str:
-    fill = colour if filled else "#ffffff"
-    title = f"<title>{_text(tip)}</title>" if tip else ""
-    # a dark outline keeps the light inference colour visible on white and in greyscale
-    return (
-        f'<rect class="point" x="{x - 2.8:.2f}" y="{y - 2.8:.2f}" width="5.6" height="5.6" '
-        f'fill="{fill}" stroke="{"#5a3a00" if filled else colour}" stroke-width="'
-        f'{0.7 if filled else 1.4}">{title}</rect>'
-    )
-
-
-def _vertical_marker(css: str, x: float, label: str, y_lines: float, dotted: bool = False) -> str:
-    """A vertical line over the plot height, labelled away from where the lines meet it
-    (`y_lines`): at the bottom when they meet it in the upper half, else at the top; and on the
-    left of the line near the right edge."""
-    y0 = _TOP + PLOT_H
-    on_right = x > _LEFT + PLOT_W * 0.65
-    tx, anchor = (x - 4, "end") if on_right else (x + 4, "start")
-    ty = y0 - 6 if y_lines < _TOP + PLOT_H / 2 else _TOP + 12
-    dash = PROJECTION_DASH if dotted else MARKER_DASH
-    return (
-        f'<g class="{css}"><line x1="{x:.2f}" y1="{_TOP + 2}" x2="{x:.2f}" y2="{y0}" '
-        f'stroke="#333333" stroke-width="1" stroke-dasharray="{dash}"/>'
-        f'<text x="{tx:.2f}" y="{ty:.2f}" text-anchor="{anchor}" font-size="10" '
-        f'fill="#222">{_text(label)}</text></g>'
-    )

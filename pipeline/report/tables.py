@@ -38,450 +38,51 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from pipeline.atomic import write_atomic
-from pipeline.report.charts import ordered_phases
-from pipeline.report.coverage_tables import coverage_gaps, coverage_sites, coverage_unknown_hosts
-from pipeline.report.model import HEADLINE_METRICS, Disclosure, ModelFigures, Quantiles, Totals
-
-Cell = str | int | float | bool | date | datetime | None
+from pipeline.disclosure.model import Disclosure
+from pipeline.report import tables_annex, tables_coverage, tables_models, tables_period
+from pipeline.report.table import Built, Cell, Table
 
 INDEX_NAME = "index.csv"
 INDEX_COLUMNS = ("stem", "title", "rows", "columns")
 
-# The uncertainty table prints these metrics only (disclosure.json carries all of them).
-UNCERTAINTY_METRICS: tuple[str, ...] = ("energy_kwh", "co2e_kg_location", "co2e_kg_market")
-
 # First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV injection").
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_STEM = re.compile(r"[a-z][a-z0-9_]*")
 
-
-@dataclass(frozen=True)
-class Table:
-    """One printed table: its CSV file stem, its title, column names with units, and rows."""
-
-    stem: str
-    title: str
-    columns: tuple[str, ...]
-    rows: tuple[tuple[Cell, ...], ...] = ()
-
-    def __post_init__(self) -> None:
-        if not _STEM.fullmatch(self.stem):
-            raise ValueError(f"table stem {self.stem!r}: expected lower-case snake_case")
-        if len(set(self.columns)) != len(self.columns):
-            raise ValueError(f"table {self.stem!r}: duplicate column names in {self.columns}")
-        for i, row in enumerate(self.rows):
-            if len(row) != len(self.columns):
-                raise ValueError(
-                    f"table {self.stem!r}, row {i}: {len(row)} cells, expected "
-                    f"{len(self.columns)} ({', '.join(self.columns)})"
-                )
-
-    @property
-    def filename(self) -> str:
-        return f"{self.stem}.csv"
-
-
-def serving_models(d: Disclosure) -> list[ModelFigures]:
-    """Models that served requests or used inference energy, the rows of the serving tables.
-
-    `render.render_html` uses this function too.
-    """
-    return [m for m in d.models if m.inference.requests > 0 or m.inference.energy_kwh > 0]
-
-
-def _pick(obj: object, names: Iterable[str]) -> tuple[Cell, ...]:
-    return tuple(getattr(obj, name) for name in names)
-
-
-# ----------------------------------------------------------------------------- the tables
-# One function per table, in the order the report prints them. Each returns (title, columns,
-# rows); the row selection mirrors the template's loops and conditions.
-
-_Built = tuple[str, tuple[str, ...], list[tuple[Cell, ...]]]
-
-
-def _metadata(d: Disclosure) -> _Built:
-    cols = (
-        "title",
-        "organisation",
-        "period_start",
-        "period_end",
-        "period_days",
-        "generated_at",
-        "code_version",
-        "config_sha256",
-        "schema_version",
-        "input_files",
-    )
-    p = d.period
-    row = (
-        d.title,
-        d.organisation,
-        p.start,
-        p.end,
-        p.days,
-        d.generated_at,
-        d.code_version,
-        d.config_sha256,
-        d.schema_version,
-        len(d.inputs),
-    )
-    return "Report: organisation, period, code version and config hash", cols, [row]
-
-
-def _totals(d: Disclosure) -> _Built:
-    cols = tuple(Totals.model_fields)
-    return "Headline figures (totals of the period)", cols, [_pick(d.totals, cols)]
-
-
-def _comparison(d: Disclosure) -> _Built:
-    cols = ("metric", "current", "previous", "change_pct")
-    rows = []
-    cmp = d.previous
-    if cmp is not None and cmp.totals is not None:
-        rows = [
-            (key, getattr(d.totals, key), getattr(cmp.totals, key), cmp.change_pct.get(key))
-            for key in HEADLINE_METRICS
-        ]
-    return "Change against the previous period (unit in the metric name)", cols, rows
-
-
-_PHASE_COLS = (
-    "energy_kwh",
-    "it_energy_kwh",
-    "gpu_hours",
-    "co2e_kg_location",
-    "co2e_kg_market",
-    "water_l",
-    "cost_usd",
-    "share_pct",
-)
-
-
-def _phases(d: Disclosure) -> _Built:
-    rows = [(ph, *_pick(d.phases[ph], _PHASE_COLS)) for ph in ordered_phases(d.phases)]
-    return "Training vs inference: phases, own boundary", ("phase", *_PHASE_COLS), rows
-
-
-_FULL_COLS = (
-    "energy_kwh",
-    "gpu_hours",
-    "co2e_kg_location",
-    "co2e_kg_market",
-    "water_l",
-    "embodied_kg",
-    "cost_usd",
-    "share_pct",
-)
-
-
-def _phases_full_boundary(d: Disclosure) -> _Built:
-    rows = [
-        (ph, *_pick(f, _FULL_COLS))
-        for ph in ordered_phases(d.phases)
-        if (f := d.phases[ph].full_boundary) is not None
-    ]
-    title = "Full boundary: idle capacity spread over the phases"
-    return title, ("phase", *_FULL_COLS), rows
-
-
-def _daily_phase_energy(d: Disclosure) -> _Built:
-    rows = [(r.day, r.phase, r.energy_kwh) for r in d.daily]
-    title = "Daily facility energy by phase (the data of the daily chart)"
-    return title, ("day", "phase", "energy_kwh"), rows
-
-
-_TRAINING_COLS = (
-    "gpu_hours",
-    "energy_kwh",
-    "co2e_kg_location",
-    "co2e_kg_market",
-    "water_l",
-    "embodied_kg",
-    "cost_usd",
-    "estimated_share",
-)
-
-
-def _models_training(d: Disclosure) -> _Built:
-    rows = [(m.name, *_pick(m.training, _TRAINING_COLS)) for m in d.models]
-    return "Models: training and fine-tuning", ("model", *_TRAINING_COLS), rows
-
-
-_INFERENCE_COLS = (
-    "requests",
-    "output_tokens",
-    "gpu_hours",
-    "energy_kwh",
-    "co2e_kg_location",
-    "co2e_kg_market",
-    "water_l",
-    "cost_usd",
-    "wh_per_request",
-    "wh_per_1k_output_tokens",
-)
-
-
-def _models_inference(d: Disclosure) -> _Built:
-    # The template prints every model here, but only when at least one model served.
-    models = d.models if serving_models(d) else []
-    rows = [(m.name, *_pick(m.inference, _INFERENCE_COLS)) for m in models]
-    return "Models: inference (serving)", ("model", *_INFERENCE_COLS), rows
-
-
-_UNIT_METRICS = ("wh", "gco2e_location", "gco2e_market", "water_ml", "cost_usd")
-
-
-def _functional_units(d: Disclosure, per: str) -> list[tuple[Cell, ...]]:
-    cols = [f"{metric}_{per}" for metric in _UNIT_METRICS]
-    return [
-        (m.name, boundary, *_pick(getattr(m.units, boundary), cols))
-        for m in serving_models(d)
-        if m.units is not None
-        for boundary in ("accelerator", "full_boundary")
-    ]
-
-
-def _per_request(d: Disclosure) -> _Built:
-    cols = ("model", "boundary", *(f"{metric}_per_request" for metric in _UNIT_METRICS))
-    title = "Per request: accelerator-only and full boundary"
-    return title, cols, _functional_units(d, "per_request")
-
-
-def _per_1k_output_tokens(d: Disclosure) -> _Built:
-    per = "per_1k_output_tokens"
-    cols = ("model", "boundary", *(f"{metric}_{per}" for metric in _UNIT_METRICS))
-    title = "Per 1,000 output tokens: accelerator-only and full boundary"
-    return title, cols, _functional_units(d, per)
-
-
-_BREAKDOWN_FIELDS = ("accelerator_wh", "host_wh", "idle_wh", "facility_overhead_wh")
-
-
-def _per_request_breakdown(d: Disclosure) -> _Built:
-    # disclosure.json: units.breakdown_per_request.<field>; the column says "per request".
-    cols = (
-        "model",
-        *(f"{name}_per_request" for name in _BREAKDOWN_FIELDS),
-        "sci_gco2e_per_request",
-    )
-    rows = [
-        (m.name, *_pick(b, _BREAKDOWN_FIELDS), m.units.sci_gco2e_per_request)
-        for m in serving_models(d)
-        if m.units is not None and (b := m.units.breakdown_per_request) is not None
-    ]
-    return "Per request, full boundary: where the energy went, and SCI", cols, rows
-
-
-_CROSSOVER_COLS = (
-    "reached",
-    "date",
-    "projected_days",
-    "lifecycle_training_kwh",
-    "lifecycle_inference_kwh",
-    "inference_share_pct",
-    "training_wh_per_request_amortised",
-)
-
-
-def _crossover(d: Disclosure) -> _Built:
-    rows = [(m.name, *_pick(m.crossover, _CROSSOVER_COLS)) for m in d.models]
-    return "Training-inference crossover (lifecycle)", ("model", *_CROSSOVER_COLS), rows
-
-
-def _crossover_cumulative(d: Disclosure) -> _Built:
-    rows = [
-        (m.name, p.day, p.training_kwh, p.inference_kwh) for m in d.models for p in m.cumulative
-    ]
-    title = "Lifecycle cumulative energy by model (the data of the crossover charts)"
-    return title, ("model", "day", "training_kwh", "inference_kwh"), rows
-
-
-_EFFICIENCY_COLS = (
-    "basis",
-    "previous_wh_per_request",
-    "current_wh_per_request",
-    "previous_inference_kwh",
-    "current_inference_kwh",
-    "wh_per_request_change_pct",
-    "inference_kwh_per_day_change_pct",
-    "rebound",
-)
-
-
-def _efficiency(d: Disclosure) -> _Built:
-    rows = [(m.name, *_pick(e, _EFFICIENCY_COLS)) for m in serving_models(d) for e in m.efficiency]
-    return "Efficiency and rebound", ("model", *_EFFICIENCY_COLS), rows
-
-
-_SITE_COLS = (
-    "site",
-    "grid_zone",
-    "pue",
-    "mean_gco2e_per_kwh",
-    "gpu_hours",
-    "energy_kwh",
-    "co2e_kg_location",
-    "co2e_kg_market",
-    "cfe_pct",
-    "hourly_matched_kwh",
-    "annual_volume_kwh",
-    "annual_matched_kwh",
-)
-
-
-def _sites(d: Disclosure) -> _Built:
-    return "Sites and grids", _SITE_COLS, [_pick(s, _SITE_COLS) for s in d.sites]
-
-
-_TEAM_COLS = ("team", "gpu_hours", "energy_kwh", "co2e_kg_location")
-
-
-def _teams(d: Disclosure) -> _Built:
-    return "Teams", _TEAM_COLS, [_pick(t, _TEAM_COLS) for t in d.teams]
-
-
-_QUANTILE_PARTS = ("central", "p5", "p95")  # the report prints central and the P5-P95 band
-
-
-def uncertainty_groups(d: Disclosure) -> list[tuple[str, dict[str, Quantiles]]]:
-    """The uncertainty table's rows: (group, {metric: quantiles}) in print order.
-
-    Total first, then the phases in `ordered_phases` order, then the models' groups sorted, then
-    any other group sorted; only the metrics in UNCERTAINTY_METRICS. The same order as
-    `render.uncertainty_rows`, which prints labels instead of the group keys.
-    """
-    if d.uncertainty is None:
-        return []
-    by_group: dict[str, dict[str, Quantiles]] = {}
-    for q in d.uncertainty.quantiles:
-        if q.metric in UNCERTAINTY_METRICS:
-            by_group.setdefault(q.group, {})[q.metric] = q
-    order = ["total", *(f"phase:{p}" for p in ordered_phases(d.phases))]
-    order += sorted(g for g in by_group if g.startswith("model:"))
-    order += sorted(g for g in by_group if g not in order)
-    return [(g, by_group[g]) for g in order if g in by_group]
-
-
-def _uncertainty(d: Disclosure) -> _Built:
-    cols = ("group", *(f"{m}_{part}" for m in UNCERTAINTY_METRICS for part in _QUANTILE_PARTS))
-    rows = [
-        (
-            group,
-            *(
-                getattr(qs[m], part) if m in qs else None
-                for m in UNCERTAINTY_METRICS
-                for part in _QUANTILE_PARTS
-            ),
-        )
-        for group, qs in uncertainty_groups(d)
-    ]
-    title = "Uncertainty: Monte Carlo central figure and 5th-95th percentiles"
-    return title, cols, rows
-
-
-_QUALITY_COLS = (  # in the order of the printed lines
-    "measured_share",
-    "quarantined_rows",
-    "grid_fallback_hours",
-    "grid_conflicts",
-    "gpu_sample_conflicts",
-    "unclassified_jobs",
-    "scheduler_estimated_share",
-    "host_measured_share",
-    "grid_hourly_share",
-    "unattributed_cost_usd",
-    "files",
-)
-
-
-def _data_quality(d: Disclosure) -> _Built:
-    title = "Data quality (shares 0-1)"
-    return title, _QUALITY_COLS, [_pick(d.data_quality, _QUALITY_COLS)]
-
-
-def _checks(d: Disclosure) -> _Built:
-    rows = [(c.name, c.passed, c.blocking, c.detail) for c in d.checks]
-    return "Checks", ("check", "passed", "blocking", "detail"), rows
-
-
-def _factors(d: Disclosure) -> _Built:
-    rows = [(f.name, f.value, f.unit, f.source) for f in d.factors]
-    return "Methodology: factors and defaults used", ("factor", "value", "unit", "source"), rows
-
-
-_AI_ACT_COLS = ("model", "training_gpu_hours", "training_days", "energy_kwh", "energy_basis")
-
-
-def _ai_act(d: Disclosure) -> _Built:
-    rows = [_pick(a, _AI_ACT_COLS) for a in d.regulatory.ai_act] if d.regulatory is not None else []
-    return "EU AI Act, Annex XI 1.2: training compute, time and energy", _AI_ACT_COLS, rows
-
-
-_SCOPE2_COLS = (
-    "scope2_location_kg",
-    "scope2_market_kg",
-    "scope2_instrument_kwh",
-    "scope2_residual_factor_note",
-)
-
-
-def _scope2(d: Disclosure) -> _Built:
-    rows = [_pick(d.regulatory, _SCOPE2_COLS)] if d.regulatory is not None else []
-    return "GHG Protocol Scope 2: dual reporting (kg CO2e)", _SCOPE2_COLS, rows
-
-
-def _sci(d: Disclosure) -> _Built:
-    rows = []
-    if d.regulatory is not None:
-        rows = [
-            (m.name, m.units.sci_gco2e_per_request if m.units is not None else None)
-            for m in serving_models(d)
-        ]
-    return "Software Carbon Intensity (SCI) per model", ("model", "sci_gco2e_per_request"), rows
-
-
-_INPUT_COLS = ("path", "format", "rows", "sha256")
-
-
-def _inputs(d: Disclosure) -> _Built:
-    return "Input manifest", _INPUT_COLS, [_pick(f, _INPUT_COLS) for f in d.inputs]
-
-
-TABLES: tuple[tuple[str, Callable[[Disclosure], _Built]], ...] = (
-    ("metadata", _metadata),
-    ("totals", _totals),
-    ("comparison", _comparison),
-    ("phases", _phases),
-    ("phases_full_boundary", _phases_full_boundary),
-    ("daily_phase_energy", _daily_phase_energy),
-    ("models_training", _models_training),
-    ("models_inference", _models_inference),
-    ("per_request", _per_request),
-    ("per_1k_output_tokens", _per_1k_output_tokens),
-    ("per_request_breakdown", _per_request_breakdown),
-    ("crossover", _crossover),
-    ("crossover_cumulative", _crossover_cumulative),
-    ("efficiency", _efficiency),
-    ("sites", _sites),
-    ("teams", _teams),
-    ("uncertainty", _uncertainty),
-    ("data_quality", _data_quality),
-    ("coverage", coverage_sites),
-    ("coverage_gaps", coverage_gaps),
-    ("coverage_unknown_hosts", coverage_unknown_hosts),
-    ("checks", _checks),
-    ("factors", _factors),
-    ("ai_act", _ai_act),
-    ("scope2", _scope2),
-    ("sci", _sci),
-    ("inputs", _inputs),
+# Every table in print order, each built by one function of tables_*.py that returns (title,
+# columns, rows); the row selection mirrors the template's loops and conditions.
+TABLES: tuple[tuple[str, Callable[[Disclosure], Built]], ...] = (
+    ("metadata", tables_period.metadata),
+    ("totals", tables_period.totals),
+    ("comparison", tables_period.comparison),
+    ("phases", tables_period.phases),
+    ("phases_full_boundary", tables_period.phases_full_boundary),
+    ("daily_phase_energy", tables_period.daily_phase_energy),
+    ("models_training", tables_models.models_training),
+    ("models_inference", tables_models.models_inference),
+    ("per_request", tables_models.per_request),
+    ("per_1k_output_tokens", tables_models.per_1k_output_tokens),
+    ("per_request_breakdown", tables_models.per_request_breakdown),
+    ("crossover", tables_models.crossover),
+    ("crossover_cumulative", tables_models.crossover_cumulative),
+    ("efficiency", tables_models.efficiency),
+    ("sites", tables_period.sites),
+    ("teams", tables_period.teams),
+    ("uncertainty", tables_period.uncertainty),
+    ("data_quality", tables_annex.data_quality),
+    ("coverage", tables_coverage.coverage_sites),
+    ("coverage_gaps", tables_coverage.coverage_gaps),
+    ("coverage_unknown_hosts", tables_coverage.coverage_unknown_hosts),
+    ("checks", tables_annex.checks),
+    ("factors", tables_annex.factors),
+    ("ai_act", tables_annex.ai_act),
+    ("scope2", tables_annex.scope2),
+    ("sci", tables_annex.sci),
+    ("inputs", tables_annex.inputs),
 )
 STEMS: tuple[str, ...] = tuple(stem for stem, _ in TABLES)
 

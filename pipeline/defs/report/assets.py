@@ -8,7 +8,7 @@ import polars as pl
 from pipeline.defs import metadata as md
 from pipeline.defs.resources import WattprintResource
 from pipeline.defs.window import window
-from pipeline.report.model import Disclosure
+from pipeline.disclosure.model import Disclosure
 from pipeline.reporting import report_period
 
 # the report's headline totals shown on the materialisation, keyed with their units

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipeline.config import Config
-from pipeline.report.model import Factor
+from pipeline.disclosure.model import Factor
 
 
 def _site_factors(cfg: Config) -> list[Factor]:

@@ -8,24 +8,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from pipeline.report.coverage_model import InventoryCoverage
-
-_Date = date  # a field below is named `date`
-
-
-class _M(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from pipeline.disclosure.model_figures import ModelFigures
+from pipeline.method.results import InventoryCoverage, Record
 
 
-class Period(_M):
+class Period(Record):
     start: date  # first day included
     end: date  # last day included
     days: int
 
 
-class Totals(_M):
+class Totals(Record):
     energy_kwh: float = Field(description="facility energy: IT energy × PUE")
     it_energy_kwh: float = Field(description="IT energy: GPU board energy + host overhead")
     gpu_hours: float
@@ -60,7 +55,7 @@ HEADLINE_METRICS: tuple[str, ...] = (
 )
 
 
-class Comparison(_M):
+class Comparison(Record):
     """The previous period's headline totals and the change to this period's, in %."""
 
     basis: str = Field(description="how the previous period was chosen")
@@ -73,7 +68,7 @@ class Comparison(_M):
     reason: str | None = Field(None, description="why there is no comparison")
 
 
-class BoundaryFigures(_M):
+class BoundaryFigures(Record):
     """A phase with its share of idle capacity (full boundary)."""
 
     energy_kwh: float
@@ -87,7 +82,7 @@ class BoundaryFigures(_M):
     share_pct: float
 
 
-class PhaseFigures(_M):
+class PhaseFigures(Record):
     energy_kwh: float
     it_energy_kwh: float
     gpu_hours: float
@@ -102,126 +97,13 @@ class PhaseFigures(_M):
     )
 
 
-class DailyPhaseEnergy(_M):
+class DailyPhaseEnergy(Record):
     day: date
     phase: str
     energy_kwh: float = Field(description="facility energy")
 
 
-class TrainingFigures(_M):
-    gpu_hours: float
-    energy_kwh: float
-    co2e_kg_location: float
-    co2e_kg_market: float
-    water_l: float = 0.0
-    embodied_kg: float = 0.0
-    cost_usd: float = 0.0
-    estimated_share: float = Field(0.0, description="share of GPU energy not measured, 0-1")
-
-
-class InferenceFigures(_M):
-    requests: int
-    output_tokens: int
-    gpu_hours: float
-    energy_kwh: float
-    co2e_kg_location: float
-    wh_per_request: float | None
-    wh_per_1k_output_tokens: float | None
-    co2e_kg_market: float = 0.0
-    water_l: float = 0.0
-    cost_usd: float = 0.0
-
-
-class UnitFigures(_M):
-    """Per request and per 1,000 output tokens, at one boundary."""
-
-    wh_per_request: float | None
-    gco2e_location_per_request: float | None
-    gco2e_market_per_request: float | None
-    water_ml_per_request: float | None
-    cost_usd_per_request: float | None
-    wh_per_1k_output_tokens: float | None
-    gco2e_location_per_1k_output_tokens: float | None
-    gco2e_market_per_1k_output_tokens: float | None
-    water_ml_per_1k_output_tokens: float | None
-    cost_usd_per_1k_output_tokens: float | None
-
-
-class BoundaryBreakdown(_M):
-    """Full-boundary Wh per request, by where the energy went."""
-
-    accelerator_wh: float
-    host_wh: float
-    idle_wh: float
-    facility_overhead_wh: float
-
-
-class FunctionalUnits(_M):
-    accelerator: UnitFigures = Field(description="GPU board energy of serving jobs only")
-    full_boundary: UnitFigures = Field(
-        description="+ host, idle capacity share, facility overhead, embodied excluded"
-    )
-    breakdown_per_request: BoundaryBreakdown | None
-    sci_gco2e_per_request: float | None = Field(
-        description="SCI = (E × I + M) per request, full boundary, location-based I"
-    )
-
-
-class Efficiency(_M):
-    """Energy per request against total inference energy: previous period vs this one."""
-
-    basis: str  # "previous month" or "week over week"
-    previous_wh_per_request: float | None
-    current_wh_per_request: float | None
-    previous_inference_kwh: float
-    current_inference_kwh: float
-    rebound: bool | None = Field(
-        description="Wh per request fell and inference energy per day rose, both by more than "
-        "rebound_threshold_pct (Jevons); None: no comparable previous period"
-    )
-    wh_per_request_change_pct: float | None = Field(
-        None, description="(current − previous) / previous Wh per request × 100"
-    )
-    inference_kwh_per_day_change_pct: float | None = Field(
-        None, description="(current − previous) / previous inference kWh per day × 100"
-    )
-    rebound_threshold_pct: float = Field(
-        5.0, description="the materiality both changes must exceed for a rebound, %"
-    )
-
-
-class CumulativePoint(_M):
-    day: date
-    training_kwh: float
-    inference_kwh: float
-
-
-class Crossover(_M):
-    reached: bool
-    date: _Date | None = None
-    projected_days: float | None = None
-    lifecycle_training_kwh: float
-    lifecycle_inference_kwh: float
-    lifecycle_requests: int = 0
-    training_wh_per_request_amortised: float | None = Field(
-        None, description="lifecycle training energy / requests served so far"
-    )
-    inference_share_pct: float | None = Field(
-        None, description="inference share of lifecycle (training + inference) energy, 0-100"
-    )
-
-
-class ModelFigures(_M):
-    name: str
-    training: TrainingFigures  # training + fine-tuning of this model
-    inference: InferenceFigures
-    crossover: Crossover
-    units: FunctionalUnits | None = None
-    efficiency: list[Efficiency] = Field(default_factory=list)
-    cumulative: list[CumulativePoint] = Field(default_factory=list)
-
-
-class SiteFigures(_M):
+class SiteFigures(Record):
     site: str
     grid_zone: str
     pue: float
@@ -237,14 +119,14 @@ class SiteFigures(_M):
     water_l: float = 0.0
 
 
-class TeamFigures(_M):
+class TeamFigures(Record):
     team: str
     gpu_hours: float
     energy_kwh: float
     co2e_kg_location: float
 
 
-class DataQuality(_M):
+class DataQuality(Record):
     measured_share: float = Field(
         description="share of GPU energy measured (energy counter or power samples), 0-1"
     )
@@ -270,7 +152,7 @@ class DataQuality(_M):
     )
 
 
-class Quantiles(_M):
+class Quantiles(Record):
     group: str  # "total", "phase:<phase>", "model:<model>:training|inference"
     metric: str  # energy_kwh, it_energy_kwh, co2e_kg_location, co2e_kg_market, embodied_kg
     central: float
@@ -279,20 +161,20 @@ class Quantiles(_M):
     p95: float
 
 
-class UncertaintyFigures(_M):
+class UncertaintyFigures(Record):
     seed: int
     samples: int
     quantiles: list[Quantiles]
 
 
-class CheckOutcome(_M):
+class CheckOutcome(Record):
     name: str
     passed: bool
     blocking: bool
     detail: str
 
 
-class AiActModel(_M):
+class AiActModel(Record):
     """EU AI Act Annex XI §1.2 fields for one model's training in the period."""
 
     model: str
@@ -311,7 +193,7 @@ class AiActModel(_M):
     facility_overhead_pct: float = 0.0
 
 
-class Regulatory(_M):
+class Regulatory(Record):
     ai_act: list[AiActModel]
     scope2_location_kg: float
     scope2_market_kg: float
@@ -319,21 +201,21 @@ class Regulatory(_M):
     scope2_residual_factor_note: str
 
 
-class Factor(_M):
+class Factor(Record):
     name: str
     value: str
     unit: str
     source: str
 
 
-class InputFile(_M):
+class InputFile(Record):
     path: str
     sha256: str
     rows: int
     format: str
 
 
-class Disclosure(_M):
+class Disclosure(Record):
     schema_version: int = 2
     title: str
     organisation: str

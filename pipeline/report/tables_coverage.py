@@ -4,8 +4,8 @@ leaves out (no coverage recorded, no gaps, no unknown hosts) has no rows."""
 
 from __future__ import annotations
 
-from pipeline.report.coverage_model import CoverageGap, InventoryCoverage, SiteCoverage, UnknownHost
-from pipeline.report.model import Disclosure
+from pipeline.disclosure.model import Disclosure
+from pipeline.method.results import CoverageGap, InventoryCoverage, SiteCoverage, UnknownHost
 
 _SITE_COLS = tuple(SiteCoverage.model_fields)
 _GAP_COLS = tuple(CoverageGap.model_fields)

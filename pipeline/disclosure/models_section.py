@@ -8,6 +8,17 @@ import duckdb
 import polars as pl
 
 from pipeline.config import Config
+from pipeline.disclosure.comparison import previous_month
+from pipeline.disclosure.figures import number
+from pipeline.disclosure.model import AiActModel, Regulatory
+from pipeline.disclosure.model_figures import (
+    BoundaryBreakdown,
+    FunctionalUnits,
+    InferenceFigures,
+    ModelFigures,
+    TrainingFigures,
+)
+from pipeline.formatting import fmt_pct
 from pipeline.method import period
 from pipeline.method.lifecycle import (
     REBOUND_MIN_CHANGE,
@@ -16,35 +27,16 @@ from pipeline.method.lifecycle import (
     efficiency,
     with_amortisation,
 )
+from pipeline.method.results import Efficiency
 from pipeline.method.units import unit_figures
-from pipeline.report.formatting import fmt_pct
-from pipeline.report.model import (
-    AiActModel,
-    BoundaryBreakdown,
-    Efficiency,
-    FunctionalUnits,
-    InferenceFigures,
-    ModelFigures,
-    Regulatory,
-    TrainingFigures,
-)
 from pipeline.warehouse import frame
 
 TRAINING = ("training", "fine_tuning")
 WEEK = 7
 
 
-def _f(row: dict, key: str) -> float:
-    return float(row.get(key) or 0.0)
-
-
 def _sum(df: pl.DataFrame, expr: pl.Expr) -> float:
     return float(df.select(expr.sum()).item() or 0.0) if df.height else 0.0
-
-
-def previous_month(start_day: date) -> tuple[date, date]:
-    last = start_day.replace(day=1) - timedelta(days=1)
-    return last.replace(day=1), last
 
 
 def _efficiencies(
@@ -81,7 +73,7 @@ def _units(inf: pl.DataFrame, inf_cost: tuple[float, float], requests: int, toke
     share_of_fac = pl.when(fac > 0).then(gpu / fac).otherwise(0.0)
     share_of_it = pl.when(pl.col("it_energy_kwh") > 0).then(gpu / pl.col("it_energy_kwh"))
     accel = unit_figures(
-        energy_kwh=_f(t, "gpu_energy_kwh"),
+        energy_kwh=number(t, "gpu_energy_kwh"),
         co2e_kg_location=_sum(inf, pl.col("co2e_kg_location") * share_of_fac),
         co2e_kg_market=_sum(inf, pl.col("co2e_kg_market") * share_of_fac),
         water_l=_sum(
@@ -94,20 +86,24 @@ def _units(inf: pl.DataFrame, inf_cost: tuple[float, float], requests: int, toke
         output_tokens=tokens,
     )
     full = unit_figures(
-        energy_kwh=_f(t, "full_facility_energy_kwh"),
-        co2e_kg_location=_f(t, "full_co2e_kg_location"),
-        co2e_kg_market=_f(t, "full_co2e_kg_market"),
-        water_l=_f(t, "full_water_l"),
+        energy_kwh=number(t, "full_facility_energy_kwh"),
+        co2e_kg_location=number(t, "full_co2e_kg_location"),
+        co2e_kg_market=number(t, "full_co2e_kg_market"),
+        water_l=number(t, "full_water_l"),
         cost_usd=inf_cost[1],
         requests=requests,
         output_tokens=tokens,
     )
     breakdown = (
         BoundaryBreakdown(
-            accelerator_wh=_f(t, "gpu_energy_kwh") * 1000 / requests,
-            host_wh=_f(t, "host_energy_kwh") * 1000 / requests,
-            idle_wh=(_f(t, "full_it_energy_kwh") - _f(t, "it_energy_kwh")) * 1000 / requests,
-            facility_overhead_wh=(_f(t, "full_facility_energy_kwh") - _f(t, "full_it_energy_kwh"))
+            accelerator_wh=number(t, "gpu_energy_kwh") * 1000 / requests,
+            host_wh=number(t, "host_energy_kwh") * 1000 / requests,
+            idle_wh=(number(t, "full_it_energy_kwh") - number(t, "it_energy_kwh"))
+            * 1000
+            / requests,
+            facility_overhead_wh=(
+                number(t, "full_facility_energy_kwh") - number(t, "full_it_energy_kwh")
+            )
             * 1000
             / requests,
         )
@@ -115,7 +111,7 @@ def _units(inf: pl.DataFrame, inf_cost: tuple[float, float], requests: int, toke
         else None
     )
     sci = (
-        (_f(t, "full_co2e_kg_location") + _f(t, "full_embodied_kg")) * 1000 / requests
+        (number(t, "full_co2e_kg_location") + number(t, "full_embodied_kg")) * 1000 / requests
         if requests
         else None
     )
@@ -157,7 +153,7 @@ def model_figures(
         srv = serving.filter(pl.col("model") == name)
         requests = int(_sum(srv, pl.col("requests")))
         tokens = int(_sum(srv, pl.col("output_tokens")))
-        inf_kwh = _f(it, "facility_energy_kwh")
+        inf_kwh = number(it, "facility_energy_kwh")
         lc = life.filter(pl.col("model") == name)
         days = lc.get_column("day").to_list()
         t_kwh, i_kwh = (
@@ -169,27 +165,27 @@ def model_figures(
             ModelFigures(
                 name=name,
                 training=TrainingFigures(
-                    gpu_hours=_f(tt, "gpu_hours"),
-                    energy_kwh=_f(tt, "facility_energy_kwh"),
-                    co2e_kg_location=_f(tt, "co2e_kg_location"),
-                    co2e_kg_market=_f(tt, "co2e_kg_market"),
-                    water_l=_f(tt, "water_l"),
-                    embodied_kg=_f(tt, "embodied_kg"),
+                    gpu_hours=number(tt, "gpu_hours"),
+                    energy_kwh=number(tt, "facility_energy_kwh"),
+                    co2e_kg_location=number(tt, "co2e_kg_location"),
+                    co2e_kg_market=number(tt, "co2e_kg_market"),
+                    water_l=number(tt, "water_l"),
+                    embodied_kg=number(tt, "embodied_kg"),
                     cost_usd=train_cost,
-                    estimated_share=1 - _f(tt, "measured_kwh") / _f(tt, "gpu_energy_kwh")
-                    if _f(tt, "gpu_energy_kwh")
+                    estimated_share=1 - number(tt, "measured_kwh") / number(tt, "gpu_energy_kwh")
+                    if number(tt, "gpu_energy_kwh")
                     else 0.0,
                 ),
                 inference=InferenceFigures(
                     requests=requests,
                     output_tokens=tokens,
-                    gpu_hours=_f(it, "gpu_hours"),
+                    gpu_hours=number(it, "gpu_hours"),
                     energy_kwh=inf_kwh,
-                    co2e_kg_location=_f(it, "co2e_kg_location"),
+                    co2e_kg_location=number(it, "co2e_kg_location"),
                     wh_per_request=inf_kwh * 1000 / requests if requests else None,
                     wh_per_1k_output_tokens=inf_kwh * 1e6 / tokens if tokens else None,
-                    co2e_kg_market=_f(it, "co2e_kg_market"),
-                    water_l=_f(it, "water_l"),
+                    co2e_kg_market=number(it, "co2e_kg_market"),
+                    water_l=number(it, "water_l"),
                     cost_usd=inf_cost[0],
                 ),
                 crossover=with_amortisation(
@@ -219,13 +215,13 @@ def energy_parts(train: pl.DataFrame) -> dict[str, float]:
     energy measured or estimated, host overhead measured (node power) or configured (server
     watts), and the facility overhead that the PUE adds."""
     t = period.totals(train).row(0, named=True)
-    fac = _f(t, "facility_energy_kwh")
+    fac = number(t, "facility_energy_kwh")
     kwh = {
-        "gpu_measured_pct": _f(t, "measured_kwh"),
-        "gpu_estimated_pct": _f(t, "gpu_energy_kwh") - _f(t, "measured_kwh"),
-        "host_measured_pct": _f(t, "host_measured_kwh"),
-        "host_configured_pct": _f(t, "host_energy_kwh") - _f(t, "host_measured_kwh"),
-        "facility_overhead_pct": fac - _f(t, "it_energy_kwh"),
+        "gpu_measured_pct": number(t, "measured_kwh"),
+        "gpu_estimated_pct": number(t, "gpu_energy_kwh") - number(t, "measured_kwh"),
+        "host_measured_pct": number(t, "host_measured_kwh"),
+        "host_configured_pct": number(t, "host_energy_kwh") - number(t, "host_measured_kwh"),
+        "facility_overhead_pct": fac - number(t, "it_energy_kwh"),
     }
     return {k: 100 * v / fac if fac else 0.0 for k, v in kwh.items()}
 
@@ -256,9 +252,9 @@ def ai_act(df: pl.DataFrame, models: list[ModelFigures], t: dict, cfg: Config) -
     residual = [k for k, s in cfg.sites.items() if s.residual_mix_gco2e_per_kwh is None]
     return Regulatory(
         ai_act=rows,
-        scope2_location_kg=_f(t, "co2e_kg_location"),
-        scope2_market_kg=_f(t, "co2e_kg_market"),
-        scope2_instrument_kwh=_f(t, "instrument_kwh") + _f(t, "annual_instrument_kwh"),
+        scope2_location_kg=number(t, "co2e_kg_location"),
+        scope2_market_kg=number(t, "co2e_kg_market"),
+        scope2_instrument_kwh=number(t, "instrument_kwh") + number(t, "annual_instrument_kwh"),
         scope2_residual_factor_note="residual mix configured for every site"
         if not residual
         else "location intensity stands in for the residual mix at: " + ", ".join(residual),

@@ -1,0 +1,62 @@
+"""The one Jinja environment of the report: templates/ with autoescaping on, every filter the
+templates use (the formatting functions and phase labels), and the stylesheet inlined into the
+HTML. Every renderer takes its templates from `environment()`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from pipeline.formatting import (
+    fmt,
+    fmt_change,
+    fmt_date,
+    fmt_datetime,
+    fmt_energy,
+    fmt_mass,
+    fmt_number,
+    fmt_pct,
+)
+from pipeline.report.phases import phase_label
+
+TEMPLATES_DIR: Path = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATE_NAME = "report.html.j2"
+STYLESHEET_NAME = "report.css"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The one Jinja environment: templates/ autoescaped, strict undefined, the filter table."""
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(
+            enabled_extensions=("j2", "html", "htm", "xml"), default_for_string=True, default=True
+        ),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        fmt=fmt,
+        change=fmt_change,
+        num=fmt_number,
+        pct=fmt_pct,
+        energy=fmt_energy,
+        mass=fmt_mass,
+        isodate=fmt_date,
+        utc=fmt_datetime,
+        phase_label=phase_label,
+    )
+    return env
+
+
+def stylesheet() -> Markup:
+    # Our own file, inlined so report.html is self-contained; it must not close the <style>.
+    css = (TEMPLATES_DIR / STYLESHEET_NAME).read_text(encoding="utf-8")
+    if "</" in css:
+        raise ValueError(f"{STYLESHEET_NAME} must not contain '</'")
+    return Markup(css)
