@@ -27,7 +27,7 @@ from pipeline.readers import (
     detect_format,
     read_file,
 )
-from pipeline.readers import focus as focus_reader
+from pipeline.readers.billing import focus as focus_reader
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"

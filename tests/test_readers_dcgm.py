@@ -14,13 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.readers import (
-    ReadContext,
-    UnreadableFileError,
-    dcgm_prometheus,
-    detect_format,
-    read_file,
-)
+from pipeline.readers import ReadContext, UnreadableFileError, detect_format, read_file
+from pipeline.readers.telemetry import dcgm_prometheus
 from tests.fuzz import corrupted
 
 REPO = Path(__file__).resolve().parents[1]

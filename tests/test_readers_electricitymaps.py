@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.readers import detect_format, electricitymaps, read_file
+from pipeline.readers import detect_format, read_file
+from pipeline.readers.grid import electricitymaps
 
 FOLDER = Path(__file__).resolve().parents[2] / "shared" / "data" / "electricitymaps_hourly"
 

@@ -19,15 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.readers import (
-    ReadContext,
-    ReadResult,
-    UnreadableFileError,
-    detect_format,
-    focus,
-    focus_parquet,
-    read_file,
-)
+from pipeline.readers import ReadContext, ReadResult, UnreadableFileError, detect_format, read_file
+from pipeline.readers.billing import focus, focus_parquet
 
 SAMPLE = (
     Path(__file__).resolve().parents[2]

@@ -21,15 +21,8 @@ from pipeline.method.energy import (
     build_gpu_energy_attributed,
     build_gpu_energy_intervals,
 )
-from pipeline.readers import (
-    ReadContext,
-    UnreadableFileError,
-    _text,
-    detect_format,
-    gb_carbon_intensity,
-    grid_csv,
-    read_file,
-)
+from pipeline.readers import ReadContext, UnreadableFileError, _text, detect_format, read_file
+from pipeline.readers.grid import gb_carbon_intensity, grid_csv
 from pipeline.warehouse import connect, insert_frame, run
 from tests.frames import SAMPLE_SCHEMA
 

@@ -17,8 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.readers import UnreadableFileError, detect_format, k8s_pods, read_file
+from pipeline.readers import UnreadableFileError, detect_format, read_file
 from pipeline.readers.base import ReadResult
+from pipeline.readers.scheduler import k8s_pods
 from tests.fuzz import corrupted
 
 REPO = Path(__file__).resolve().parents[1]

@@ -21,9 +21,9 @@ from pipeline.readers import (
     UnreadableFileError,
     _text,
     detect_format,
-    node_power,
     read_file,
 )
+from pipeline.readers.power import node_power
 from tests.fuzz import corrupted
 
 REPO = Path(__file__).resolve().parents[1]

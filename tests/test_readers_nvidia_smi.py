@@ -16,9 +16,9 @@ from pipeline.readers import (
     UnreadableFileError,
     _text,
     detect_format,
-    nvidia_smi,
     read_file,
 )
+from pipeline.readers.telemetry import nvidia_smi
 
 STOCKHOLM = ReadContext(timezone_for_path=lambda p: "Europe/Stockholm")
 HEADER = "timestamp, index, uuid, name, power.draw [W], utilization.gpu [%], memory.used [MiB]"

@@ -17,12 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
-from pipeline.readers import (
-    UnreadableFileError,
-    detect_format,
-    prometheus_json,
-    read_file,
-)
+from pipeline.readers import UnreadableFileError, detect_format, read_file
+from pipeline.readers.telemetry import prometheus_json
 
 REPO = Path(__file__).resolve().parents[1]
 DCGM = Path(__file__).resolve().parents[2] / "shared" / "data" / "cncf_k8s_ai_conformance_dcgm"

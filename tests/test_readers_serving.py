@@ -7,14 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.readers import (
-    ReadContext,
-    UnreadableFileError,
-    _text,
-    detect_format,
-    read_file,
-    serving,
-)
+from pipeline.readers import ReadContext, UnreadableFileError, _text, detect_format, read_file
+from pipeline.readers.serving import serving
 
 HEADER = "hour,model,deployment,requests,input_tokens,output_tokens"
 

@@ -8,14 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.readers import (
-    ReadContext,
-    ReadResult,
-    UnreadableFileError,
-    detect_format,
-    read_file,
-    slurm_sacct,
-)
+from pipeline.readers import ReadContext, ReadResult, UnreadableFileError, detect_format, read_file
+from pipeline.readers.scheduler import slurm_sacct
 from pipeline.warehouse import connect, frame, insert_frame
 
 SNIPPETS = (

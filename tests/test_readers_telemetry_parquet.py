@@ -16,14 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.readers import (
-    FORMATS,
-    UnreadableFileError,
-    _parquet,
-    detect_format,
-    read_file,
-    telemetry_parquet,
-)
+from pipeline.readers import FORMATS, UnreadableFileError, _parquet, detect_format, read_file
+from pipeline.readers.telemetry import telemetry_parquet
 
 REPO = Path(__file__).resolve().parents[1]
 

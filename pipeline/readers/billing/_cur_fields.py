@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.readers import _csv, focus
+from pipeline.readers import _csv
 from pipeline.readers._csv import Column
+from pipeline.readers.billing import focus
 
 # Intermediate columns: raw_billing's own plus what the amortisation needs.
 DTYPES = {

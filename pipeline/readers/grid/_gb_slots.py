@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline.readers import _csv
-from pipeline.readers._gb_records import Record, json_kind
+from pipeline.readers.grid._gb_records import Record, json_kind
 
 NATIONAL_ZONE = "GB"
 

@@ -43,15 +43,19 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from pipeline.readers._dcgm_labels import LABELS, METRICS, folder_host, label_columns
-from pipeline.readers._dcgm_readings import merge
-from pipeline.readers._prom_json_lines import METRIC_KEY, PAIR, BadSeries, number_rows
-from pipeline.readers._prom_json_samples import PAIR_EXAMPLE, samples_frame, series_samples
 from pipeline.readers._text import TextFile, assemble
 from pipeline.readers.base import ReadContext, ReadResult, UnreadableFileError
+from pipeline.readers.telemetry._dcgm_labels import LABELS, METRICS, folder_host, label_columns
+from pipeline.readers.telemetry._dcgm_readings import merge
+from pipeline.readers.telemetry._prom_json_lines import METRIC_KEY, PAIR, BadSeries, number_rows
+from pipeline.readers.telemetry._prom_json_samples import (
+    PAIR_EXAMPLE,
+    samples_frame,
+    series_samples,
+)
 
 # raw_gpu_samples, the same table (and so the same columns) as the nvidia-smi reader.
-from pipeline.readers.nvidia_smi import NOT_NULL, SCHEMA
+from pipeline.readers.telemetry.nvidia_smi import NOT_NULL, SCHEMA
 
 FORMAT = "prometheus-range-json"
 TABLE = "raw_gpu_samples"

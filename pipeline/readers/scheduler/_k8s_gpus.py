@@ -9,8 +9,8 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from pipeline.readers._gpus import MIG_SLICES_PER_GPU, mig_share
-from pipeline.readers._k8s_fields import PodFields, key_path
+from pipeline.readers.scheduler._gpus import MIG_SLICES_PER_GPU, mig_share
+from pipeline.readers.scheduler._k8s_fields import PodFields, key_path
 
 GPU_RESOURCE = "nvidia.com/gpu"
 # `nvidia.com/mig-3g.20gb`, `nvidia.com/mig-1g.10gb.me` (media extensions; '+' is not allowed in

@@ -68,12 +68,13 @@ from collections.abc import Callable
 
 import polars as pl
 
-from pipeline.readers import _csv, focus
+from pipeline.readers import _csv
 from pipeline.readers._csv import Column, Prefixed
-from pipeline.readers._cur_charges import to_focus
-from pipeline.readers._cur_fields import DTYPES, columns
 from pipeline.readers._text import TextFile
 from pipeline.readers.base import ReadContext, ReadResult
+from pipeline.readers.billing import focus
+from pipeline.readers.billing._cur_charges import to_focus
+from pipeline.readers.billing._cur_fields import DTYPES, columns
 
 FORMAT = "aws-cur-legacy-csv"
 TABLE = focus.TABLE

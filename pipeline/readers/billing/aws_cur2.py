@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 
-from pipeline.readers import _csv, aws_cur
+from pipeline.readers import _csv
 from pipeline.readers._csv import Column
 from pipeline.readers._text import TextFile
 from pipeline.readers.base import ReadContext, ReadResult
+from pipeline.readers.billing import aws_cur
 
 FORMAT = "aws-cur2-csv"
 TABLE = aws_cur.TABLE

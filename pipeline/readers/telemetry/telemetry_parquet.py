@@ -48,10 +48,17 @@ import polars as pl
 import pyarrow as pa
 from polars.exceptions import PanicException
 
-from pipeline.readers import _parquet, nvidia_smi
-from pipeline.readers._telemetry_checks import INT32_MAX, row_ok, row_reasons, time_text, timestamps
+from pipeline.readers import _parquet
 from pipeline.readers._text import problem
 from pipeline.readers.base import ReadContext, ReadResult, UnreadableFileError
+from pipeline.readers.telemetry import nvidia_smi
+from pipeline.readers.telemetry._telemetry_checks import (
+    INT32_MAX,
+    row_ok,
+    row_reasons,
+    time_text,
+    timestamps,
+)
 
 FORMAT = "telemetry-parquet"
 TABLE = "raw_gpu_samples"

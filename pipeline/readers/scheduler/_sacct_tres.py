@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from pipeline.readers._gpus import MIG_SLICES_PER_GPU, mig_share
+from pipeline.readers.scheduler._gpus import MIG_SLICES_PER_GPU, mig_share
 
 
 class TresError(ValueError):

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.readers._k8s_fields import key_path, shown
+from pipeline.readers.scheduler._k8s_fields import key_path, shown
 
 _DECODER = json.JSONDecoder()
 _WS = re.compile(r"[ \t\n\r]*")

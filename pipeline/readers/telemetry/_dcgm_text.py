@@ -18,9 +18,9 @@ import polars as pl
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
-from pipeline.readers._dcgm_labels import LABEL_SCHEMA, LABELS, METRICS
 from pipeline.readers._text import NOT_TEXT_REASON, TextFile, problem
 from pipeline.readers.base import Problem
+from pipeline.readers.telemetry._dcgm_labels import LABEL_SCHEMA, LABELS, METRICS
 
 SAMPLE_EXAMPLE = '\'DCGM_FI_DEV_POWER_USAGE{gpu="0",UUID="GPU-...",Hostname="node-1"} 250.5\''
 NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"

@@ -16,9 +16,9 @@ from datetime import datetime
 
 import polars as pl
 
-from pipeline.readers._dcgm_labels import ENERGY, POWER, UTIL
 from pipeline.readers._text import join_reasons
-from pipeline.readers.nvidia_smi import NOT_NULL
+from pipeline.readers.telemetry._dcgm_labels import ENERGY, POWER, UTIL
+from pipeline.readers.telemetry.nvidia_smi import NOT_NULL
 
 # Sample times outside this span are corrupt, not telemetry.
 FIRST_US = 0

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.readers._smi_header import Layout
-from pipeline.readers._smi_time import TIMESTAMP_EXAMPLE
 from pipeline.readers._text import NOT_TEXT_REASON, join_reasons, nonexistent_reason
+from pipeline.readers.telemetry._smi_header import Layout
+from pipeline.readers.telemetry._smi_time import TIMESTAMP_EXAMPLE
 
 # Readings nvidia-smi could not take are absent values, not bad rows.
 NO_READING = ("[N/A]", "N/A", "[Not Supported]", "[Not Available]")

@@ -13,10 +13,11 @@ which the footprint's fallback step fills).
 
 from __future__ import annotations
 
-from pipeline.readers import _csv, grid_csv
+from pipeline.readers import _csv
 from pipeline.readers._csv import Column
 from pipeline.readers._text import TextFile
 from pipeline.readers.base import ReadContext, ReadResult
+from pipeline.readers.grid import grid_csv
 
 FORMAT = "electricitymaps-csv"
 TABLE = "raw_grid_intensity"

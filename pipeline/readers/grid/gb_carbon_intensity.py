@@ -45,11 +45,11 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.readers import grid_csv
-from pipeline.readers._gb_records import json_kind, slot_records
-from pipeline.readers._gb_slots import slot_values
 from pipeline.readers._text import NOT_TEXT_REASON, TextFile, assemble
 from pipeline.readers.base import ReadContext, ReadResult, UnreadableFileError
+from pipeline.readers.grid import grid_csv
+from pipeline.readers.grid._gb_records import json_kind, slot_records
+from pipeline.readers.grid._gb_slots import slot_values
 
 FORMAT = "gb-carbon-intensity-json"
 TABLE = "raw_grid_intensity"

@@ -57,14 +57,14 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.readers._dcgm_labels import folder_host, label_columns
-from pipeline.readers._dcgm_readings import merge
-from pipeline.readers._dcgm_text import NAME, NUMBER, read_samples
 from pipeline.readers._text import TextFile, assemble
 from pipeline.readers.base import ReadContext, ReadResult, UnreadableFileError
+from pipeline.readers.telemetry._dcgm_labels import folder_host, label_columns
+from pipeline.readers.telemetry._dcgm_readings import merge
+from pipeline.readers.telemetry._dcgm_text import NAME, NUMBER, read_samples
 
 # raw_gpu_samples, the same table (and so the same columns) as the nvidia-smi reader.
-from pipeline.readers.nvidia_smi import NOT_NULL, SCHEMA
+from pipeline.readers.telemetry.nvidia_smi import NOT_NULL, SCHEMA
 
 FORMAT = "dcgm-prometheus-text"
 TABLE = "raw_gpu_samples"

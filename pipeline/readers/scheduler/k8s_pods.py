@@ -57,17 +57,17 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.readers._k8s_pod_row import pod_row
-from pipeline.readers._k8s_scan import Damage, scan
-from pipeline.readers._k8s_table import (
+from pipeline.readers._text import NOT_TEXT_REASON, TextFile, assemble, problem
+from pipeline.readers.base import Problem, ReadContext, ReadResult, UnreadableFileError
+from pipeline.readers.scheduler._k8s_pod_row import pod_row
+from pipeline.readers.scheduler._k8s_scan import Damage, scan
+from pipeline.readers.scheduler._k8s_table import (
     NOT_NULL,
     SCHEMA,
     TABLE,
     labels_text,
     workload_labels,
 )
-from pipeline.readers._text import NOT_TEXT_REASON, TextFile, assemble, problem
-from pipeline.readers.base import Problem, ReadContext, ReadResult, UnreadableFileError
 
 __all__ = ["FORMAT", "NOT_NULL", "SCHEMA", "TABLE", "labels_text", "read", "sniff"]
 __all__ += ["workload_labels"]

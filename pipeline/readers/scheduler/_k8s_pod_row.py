@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pipeline.readers._k8s_fields import PodFields, key_path
-from pipeline.readers._k8s_gpus import pod_gpus
-from pipeline.readers._k8s_table import SCHEMA, labels_text, workload_labels
+from pipeline.readers.scheduler._k8s_fields import PodFields, key_path
+from pipeline.readers.scheduler._k8s_gpus import pod_gpus
+from pipeline.readers.scheduler._k8s_table import SCHEMA, labels_text, workload_labels
 
 FINISHED_PHASES = frozenset({"Succeeded", "Failed"})
 

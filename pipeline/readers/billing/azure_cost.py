@@ -63,10 +63,11 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from pipeline.readers import _csv, focus
+from pipeline.readers import _csv
 from pipeline.readers._csv import Column
 from pipeline.readers._text import TextFile, first_content_line, join_reasons
 from pipeline.readers.base import ReadContext, ReadResult
+from pipeline.readers.billing import focus
 
 FORMAT = "azure-cost-csv"
 TABLE = focus.TABLE

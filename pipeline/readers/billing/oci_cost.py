@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.readers import _csv, focus
+from pipeline.readers import _csv
 from pipeline.readers._csv import Column, Prefixed
 from pipeline.readers._text import TextFile
 from pipeline.readers.base import ReadContext, ReadResult
+from pipeline.readers.billing import focus
 
 FORMAT = "oci-cost-csv"
 TABLE = focus.TABLE

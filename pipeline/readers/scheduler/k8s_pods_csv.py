@@ -32,7 +32,7 @@ from pipeline.readers import _csv
 from pipeline.readers._csv import Column
 from pipeline.readers._text import TextFile, problem
 from pipeline.readers.base import ReadContext, ReadResult
-from pipeline.readers.k8s_pods import SCHEMA, labels_text, workload_labels
+from pipeline.readers.scheduler.k8s_pods import SCHEMA, labels_text, workload_labels
 
 FORMAT = "k8s-pods-csv"
 TABLE = "raw_k8s_pods"

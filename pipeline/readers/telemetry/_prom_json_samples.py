@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.readers._dcgm_labels import LABEL_SCHEMA, LABELS
+from pipeline.readers.telemetry._dcgm_labels import LABEL_SCHEMA, LABELS
 
 PAIR_EXAMPLE = '[1700000000.123, "250.5"]'
 

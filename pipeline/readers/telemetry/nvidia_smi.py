@@ -55,20 +55,22 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from pipeline.readers._smi_gpus import number_gpus
-from pipeline.readers._smi_header import (
+from pipeline.readers._text import NOT_TEXT_REASON, TextFile, assemble, first_content_line, zone_for
+from pipeline.readers.base import ReadContext, ReadResult, UnreadableFileError
+from pipeline.readers.telemetry._smi_gpus import number_gpus
+from pipeline.readers.telemetry._smi_header import (
     CONFIG_KEY,
     Layout,
     header_names,
     is_noheader_line,
     sniff,
 )
-from pipeline.readers._smi_rows import Rows, line_rows
-from pipeline.readers._smi_rows import fast_rows as _fast_rows  # tests patch it to go line by line
-from pipeline.readers._smi_time import TIMESTAMP_EXAMPLE, parse_times, to_utc
-from pipeline.readers._smi_values import number, reading_ok, reasons
-from pipeline.readers._text import NOT_TEXT_REASON, TextFile, assemble, first_content_line, zone_for
-from pipeline.readers.base import ReadContext, ReadResult, UnreadableFileError
+from pipeline.readers.telemetry._smi_rows import Rows, line_rows
+from pipeline.readers.telemetry._smi_rows import (
+    fast_rows as _fast_rows,  # tests patch it to go line by line
+)
+from pipeline.readers.telemetry._smi_time import TIMESTAMP_EXAMPLE, parse_times, to_utc
+from pipeline.readers.telemetry._smi_values import number, reading_ok, reasons
 
 __all__ = ["FORMAT", "NOT_NULL", "NOT_TEXT_REASON", "SCHEMA", "TABLE", "read", "sniff"]
 

@@ -9,18 +9,18 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipeline.readers import _smi_fast
-from pipeline.readers._smi_header import (
+from pipeline.readers._text import TextFile
+from pipeline.readers.base import ReadContext, UnreadableFileError
+from pipeline.readers.telemetry import _smi_fast
+from pipeline.readers.telemetry._smi_header import (
     CONFIG_KEY,
     LINES_SCHEMA,
     Layout,
     configured_fields,
     header_lines,
 )
-from pipeline.readers._smi_time import parse_times
-from pipeline.readers._smi_values import absent
-from pipeline.readers._text import TextFile
-from pipeline.readers.base import ReadContext, UnreadableFileError
+from pipeline.readers.telemetry._smi_time import parse_times
+from pipeline.readers.telemetry._smi_values import absent
 
 
 def wanted(layout: Layout) -> list[str]:

@@ -43,17 +43,6 @@ from datetime import datetime
 import hostlist
 import polars as pl
 
-from pipeline.readers._sacct_end import EndError, elapsed_s, is_finished
-from pipeline.readers._sacct_layout import (
-    CONFIG_KEY,
-    JOB_ID,
-    Header,
-    configured_header,
-    no_header_error,
-    parse_header,
-    sniff,
-)
-from pipeline.readers._sacct_tres import TresError, count_gpus, mig_slices
 from pipeline.readers._text import (
     NOT_TEXT_REASON,
     TextFile,
@@ -65,6 +54,17 @@ from pipeline.readers._text import (
     zone_for,
 )
 from pipeline.readers.base import Problem, ReadContext, ReadResult
+from pipeline.readers.scheduler._sacct_end import EndError, elapsed_s, is_finished
+from pipeline.readers.scheduler._sacct_layout import (
+    CONFIG_KEY,
+    JOB_ID,
+    Header,
+    configured_header,
+    no_header_error,
+    parse_header,
+    sniff,
+)
+from pipeline.readers.scheduler._sacct_tres import TresError, count_gpus, mig_slices
 
 __all__ = ["FORMAT", "NO_HEADER_REASON", "SCHEMA", "TABLE", "count_gpus", "mig_slices"]
 __all__ += ["parse_header", "read", "sniff"]

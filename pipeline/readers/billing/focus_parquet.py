@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.readers import _csv, _parquet, focus
+from pipeline.readers import _csv, _parquet
 from pipeline.readers.base import ReadContext, ReadResult
+from pipeline.readers.billing import focus
 
 FORMAT = "focus-parquet"
 TABLE = focus.TABLE
