@@ -1,4 +1,4 @@
-"""Attribution by the telemetry's workload label (sql/insert_gpu_energy_attributed.sql), by hand.
+"""Attribution by the telemetry's workload label (sql/method/insert_gpu_energy_attributed.sql).
 
 Rule: a piece labelled with a job that has an allocation (job_id = label) on the same host
 overlapping it goes wholly to that job; while it does, that job and that GPU leave the GPU-count

@@ -130,7 +130,7 @@ def test_no_billing_sniff_claims_any_other_shared_file() -> None:
 @pytest.mark.parametrize("path", list(REAL), ids=lambda p: p.name)
 def test_frames_load_into_the_raw_billing_table(real: dict[Path, ReadResult], path: Path) -> None:
     con = duckdb.connect()
-    con.execute((REPO / "sql" / "create_raw_billing.sql").read_text())
+    con.execute((REPO / "sql" / "raw" / "create_raw_billing.sql").read_text())
     con.from_arrow(real[path].frame.to_arrow()).insert_into("raw_billing")
     assert con.execute("SELECT count(*) FROM raw_billing").fetchone() == (REAL[path][1],)
 

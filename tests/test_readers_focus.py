@@ -418,7 +418,7 @@ def test_parquet_frame_loads_into_raw_billing(tmp_path: Path) -> None:
     path = sample_as_parquet(tmp_path / "focus.parquet")
     con = duckdb.connect()
     con.execute(
-        (Path(__file__).resolve().parents[1] / "sql" / "create_raw_billing.sql").read_text()
+        (Path(__file__).resolve().parents[1] / "sql" / "raw" / "create_raw_billing.sql").read_text()
     )
     con.from_arrow(read_file(path).frame.to_arrow()).insert_into("raw_billing")
     assert con.execute("SELECT count(*), count(tags) FROM raw_billing").fetchone() == (1000, 711)

@@ -1,6 +1,6 @@
 """Grid intensity: the GB Carbon Intensity API JSON (the real response in place, the regional
 shapes, bad slots), the plain `zone, datetime_utc, gco2e_per_kwh` CSV, and half-hourly slots
-reaching the hourly footprint (sql/insert_footprint_hourly.sql) worked out by hand."""
+reaching the hourly footprint (sql/method/insert_footprint_hourly.sql) worked out by hand."""
 
 from __future__ import annotations
 

@@ -126,7 +126,7 @@ def test_wattprint_labels_win_over_plain_ones() -> None:
 
 def test_frame_matches_the_table_ddl(tmp_path: Path) -> None:
     con = duckdb.connect()
-    con.execute((REPO / "sql" / "create_raw_k8s_pods.sql").read_text())
+    con.execute((REPO / "sql" / "raw" / "create_raw_k8s_pods.sql").read_text())
     ddl = con.execute("DESCRIBE raw_k8s_pods").fetchall()
     frame = read_file(write(tmp_path, KUBECTL_PODS)).frame
     assert frame.columns == [r[0] for r in ddl]

@@ -287,7 +287,7 @@ def test_no_other_format_claims_a_node_power_header(header: str) -> None:
 
 def test_frame_matches_the_raw_table_ddl_and_loads(tmp_path: Path) -> None:
     con = duckdb.connect()
-    con.execute((REPO / "sql" / "create_raw_node_power.sql").read_text())
+    con.execute((REPO / "sql" / "raw" / "create_raw_node_power.sql").read_text())
     ddl = con.execute("DESCRIBE raw_node_power").fetchall()
     frame = read_file(write(tmp_path, [HEADER, GOOD]), SITES).frame
     assert frame.columns == [row[0] for row in ddl]

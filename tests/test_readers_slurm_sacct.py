@@ -347,10 +347,10 @@ def test_pending_running_and_time_zones(ids: ReadResult) -> None:
 
 
 def test_steps_are_not_jobs_for_the_allocation_query(tmp_path: Path, ids: ReadResult) -> None:
-    # The reader keeps steps as rows; sql/select_slurm_jobs_window.sql folds them away: in the
-    # window 2024-05-01 only the job lines that overlap it count (700_4, 800+0 and 800+1 running,
-    # 901 from January to July, 903; not their .batch/.extern/.0 steps, not the pending arrays,
-    # not 900 in October).
+    # The reader keeps steps as rows; sql/method/select_slurm_jobs_window.sql folds them away: in
+    # the window 2024-05-01 only the job lines that overlap it count (700_4, 800+0 and 800+1
+    # running, 901 from January to July, 903; not their .batch/.extern/.0 steps, not the pending
+    # arrays, not 900 in October).
     with connect(tmp_path / "w.duckdb") as con:
         insert_frame(con, "raw_slurm_jobs", ids.frame)
         jobs = frame(

@@ -9,7 +9,7 @@ case/space normalisation, which is also how the format is recognised.
 - `datetime_utc`: ISO-8601; a time without a zone is UTC, an offset (`+01:00`, `Z`) is honoured.
   Rows may be hourly, half-hourly or finer: `datetime_utc` is the start of the slot, and the hourly
   footprint takes the time-weighted mean of the slots that start in each hour
-  (sql/insert_footprint_hourly.sql).
+  (sql/method/insert_footprint_hourly.sql).
 - `gco2e_per_kwh` is the direct (operational, Scope 2 location-based) intensity; an empty value is
   kept as null (the footprint then falls back to the monthly mean or the annual factor), a negative
   or non-numeric one is quarantined. Percentages must lie within 0-100.

@@ -9,7 +9,7 @@ entry; kubectl sorts keys, so the first item's `kind` comes within its first lin
 is a `PodList`; an Event list, whose entries name pods one level deeper, is not a pod list. An
 empty `"kind": "List"` with `"items": []` (a cluster with no pods) is read as zero pods.
 
-One row per pod, columns (sql/create_raw_k8s_pods.sql):
+One row per pod, columns (sql/raw/create_raw_k8s_pods.sql):
 
 - `namespace`, `pod`, `uid`: `metadata.namespace`, `metadata.name` (both required), `metadata.uid`;
 - `node`: `spec.nodeName` (NULL while the pod is unscheduled);

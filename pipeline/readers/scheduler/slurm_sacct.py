@@ -10,12 +10,12 @@ unreadable with one line saying what to configure. Fields are never guessed.
 Decisions:
 
 - Job ids: `JobID` (else `JobIDRaw`) is split into the job and its step. Steps (`123.batch`,
-  `123.extern`, `123.interactive`, numbered `123.0`) are kept as rows with `step` set, so they
-  stay auditable, and are not jobs: the allocation query (sql/select_slurm_jobs_window.sql) reads
+  `123.extern`, `123.interactive`, numbered `123.0`) are kept as rows with `step` set, so they stay
+  auditable, and are not jobs: the allocation query (sql/method/select_slurm_jobs_window.sql) reads
   only step-NULL rows, so a step's GPUs are never counted beside its job's. Array tasks (`123_4`)
-  and heterogeneous-job components (`123+0`, `123+1`) are jobs of their own (each has its own
-  nodes, times and AllocTRES); the id keeps its suffix so components never replace each other. A
-  pending array's summary line (`123_[1-5%2]`) is kept with no start, like any pending job.
+  and heterogeneous-job components (`123+0`, `123+1`) are jobs of their own (each has its own nodes,
+  times and AllocTRES); the id keeps its suffix so components never replace each other. A pending
+  array's summary line (`123_[1-5%2]`) is kept with no start, like any pending job.
 - Times: sacct prints the site's local wall-clock time without a zone; it is converted with the
   file's site zone. A time skipped by the spring change is quarantined; in the autumn repeated
   hour the earlier instant is taken, except that an End which would then fall before its Start
