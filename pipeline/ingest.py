@@ -7,7 +7,7 @@ quarantine row (line 0) saying why, so nothing that landed goes unaccounted for.
 
 Each file ingested (or replaced) reports the UTC days its rows can change (`days_touched`): those
 of its new rows and, for a changed file, those of the rows it replaced, read before they are
-deleted (`sql/select_days_touched_<raw table>.sql`). The late-data sensor recomputes those days.
+deleted (`sql/raw/select_days_touched_<raw table>.sql`). The late-data sensor recomputes those days.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Polars schemas of warehouse tables for tests that insert hand-built rows, read from the
-tables' own CREATE statements (sql/create_*.sql), so a test can never drift from the schema."""
+tables' own CREATE statements (sql/*/create_*.sql), so a test can never drift from the schema."""
 
 from __future__ import annotations
 

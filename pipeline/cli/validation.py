@@ -61,7 +61,7 @@ def validate(
 
 def _hosts_table(samples: list, gpus_per_host: dict[str, int] | None) -> Table:
     """GPUs seen per host against the inventory, time span (UTC) and cadence."""
-    from pipeline.readers.telemetry_hosts import telemetry_hosts
+    from pipeline.readers.telemetry.telemetry_hosts import telemetry_hosts
 
     none = "no inventory (--config)" if gpus_per_host is None else "not in host_groups"
     table = Table(title="GPU telemetry per host")

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from pipeline.config.base import PHASES, Strict
-from pipeline.readers._sacct_layout import field_names
+from pipeline.readers.scheduler._sacct_layout import field_names
 
 PhaseName = Literal["training", "fine_tuning", "inference", "evaluation", "development"]
 

@@ -5,15 +5,15 @@ Three sources, one row per job × host × UTC day:
 
 - sacct jobs (raw_slurm_jobs): job_id as sacct prints it; GPUs spread evenly over the job's nodes;
   a job with no GPU count holds its whole nodes.
-- Kubernetes pods (raw_k8s_pods, sql/select_k8s_pods_window.sql): job_id = `<namespace>/<pod>`
-  (the spelling the telemetry's `workload` label uses), host = its node, gpus_on_host = its GPU
-  count (capped at the node's GPUs), job_name = the pod, account = the namespace, partition NULL,
-  state = the pod phase. Pending pods and pods holding no GPUs make no rows (a pod never holds a
-  whole node by default). Of several inventory snapshots of one pod, the one with an end wins; a
-  pod seen running holds its node until the next pod of the same name on the site starts, else
-  to the window's end. A pod's phase, model and team labels are those of its name's latest
-  incarnation on the site, so one job_key has one classification in every window.
-- Workloads named only by the telemetry (sql/select_labelled_workloads_window.sql): a
+- Kubernetes pods (raw_k8s_pods, sql/method/select_k8s_pods_window.sql): job_id =
+  `<namespace>/<pod>` (the spelling the telemetry's `workload` label uses), host = its node,
+  gpus_on_host = its GPU count (capped at the node's GPUs), job_name = the pod, account = the
+  namespace, partition NULL, state = the pod phase. Pending pods and pods holding no GPUs make no
+  rows (a pod never holds a whole node by default). Of several inventory snapshots of one pod, the
+  one with an end wins; a pod seen running holds its node until the next pod of the same name on the
+  site starts, else to the window's end. A pod's phase, model and team labels are those of its
+  name's latest incarnation on the site, so one job_key has one classification in every window.
+- Workloads named only by the telemetry (sql/method/select_labelled_workloads_window.sql): a
   (host, workload) label in raw_gpu_samples that no sacct job or pod allocates on that host gets
   an allocation from its first to its last labelled sample there, gpus_on_host = the distinct GPUs
   that carried the label; job_name = the part after '/', account = the part before (a label
@@ -111,7 +111,7 @@ def _on_hosts(
 def pod_allocation_frame(
     pods: pl.DataFrame, hosts: pl.DataFrame, cfg: Config, start: datetime, end: datetime
 ) -> pl.DataFrame:
-    """Pods (sql/select_k8s_pods_window.sql) → one row per pod × UTC day inside [start, end)."""
+    """Pods (sql/method/select_k8s_pods_window.sql) → one row per pod × UTC day in [start, end)."""
     if pods.height == 0:
         return pl.DataFrame(schema=_schema())
     pods = pods.with_columns(
@@ -136,7 +136,7 @@ def pod_allocation_frame(
 def labelled_allocation_frame(
     workloads: pl.DataFrame, hosts: pl.DataFrame, cfg: Config, start: datetime, end: datetime
 ) -> pl.DataFrame:
-    """Telemetry-labelled workloads (sql/select_labelled_workloads_window.sql) → one row per
+    """Telemetry-labelled workloads (sql/method/select_labelled_workloads_window.sql) → one row per
     host × workload × UTC day inside [start, end)."""
     if workloads.height == 0:
         return pl.DataFrame(schema=_schema())

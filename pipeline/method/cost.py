@@ -1,6 +1,6 @@
 """Cost: billing lines → hosts → jobs by GPU-seconds share; tagged lines straight through; the rest
 unattributed. Every line's rows sum back to the line, so attributed + idle + unattributed is the
-bill, per currency (method in sql/insert_cost_attributed.sql)."""
+bill, per currency (method in sql/method/insert_cost_attributed.sql)."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ def inventory_coverage(
     max_gaps: int = MAX_GAPS,
 ) -> InventoryCoverage:
     """Coverage of the window [start, end); `edge_s` is telemetry.max_gap_s (the tolerance at the
-    window's edges, see sql/select_inventory_coverage.sql)."""
+    window's edges, see sql/checks/select_inventory_coverage.sql)."""
     p = {"start": start, "end": end}
     runs = frame(
         con, "select_inventory_coverage", p | {"edge_s": edge_s, "tolerance_gpu_h": TOLERANCE_GPU_H}

@@ -1,18 +1,19 @@
 """GPU energy: samples → hour-cut pieces → attribution to jobs and idle → footprint → daily.
 
-Pieces (sql/insert_gpu_energy_intervals.sql): per GPU, each interval between consecutive samples
-takes its energy from the GPU's energy counter where both samples carry one (source 'counter': the
-delta, placed at constant power; a decrease is a wrap only when the value was within
-WRAP_MAX_TDP_RATIO × TDP × the interval of the top of a 64- or 32-bit range, else a reset that
-falls back to the power samples), else from the power samples (trapezoid, 'samples'), with gaps
-filled by estimate ('estimated') up to `telemetry.max_fill_s`. Each piece keeps the workload label
-of its starting sample.
+Pieces (sql/method/insert_gpu_energy_intervals.sql): per GPU, each interval between consecutive
+samples takes its energy from the GPU's energy counter where both samples carry one (source
+'counter': the delta, placed at constant power; a decrease is a wrap only when the value was within
+WRAP_MAX_TDP_RATIO × TDP × the interval of the top of a 64- or 32-bit range, else a reset that falls
+back to the power samples), else from the power samples (trapezoid, 'samples'), with gaps filled by
+estimate ('estimated') up to `telemetry.max_fill_s`. Each piece keeps the workload label of its
+starting sample.
 
-Attribution (sql/insert_gpu_energy_attributed.sql): a labelled piece goes wholly to the allocation
-of that job on the host that overlaps it; that job then leaves the GPU-count share path on that
-host while its labelled pieces run, and so do those GPUs (the remaining jobs share the unlabelled
-GPUs). Unlabelled pieces, and labelled ones whose job has no overlapping allocation on the host,
-are shared by GPU count; what no job holds is idle. docs/methodology.md §1-2 has the formulas.
+Attribution (sql/method/insert_gpu_energy_attributed.sql): a labelled piece goes wholly to the
+allocation of that job on the host that overlaps it; that job then leaves the GPU-count share path
+on that host while its labelled pieces run, and so do those GPUs (the remaining jobs share the
+unlabelled GPUs). Unlabelled pieces, and labelled ones whose job has no overlapping allocation on
+the host, are shared by GPU count; what no job holds is idle. docs/methodology.md §1-2 has the
+formulas.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
     raw_gpu_samples → gpu_energy_intervals → gpu_energy_attributed → footprint_hourly
     (and its own factors) → daily_summary → the disclosure's totals
 
-Each link is one aggregate query per window, `sql/select_reconcile_<table>.sql`, returning one row
-per quantity: groups checked, groups off by more than atol + rtol × |expected|, the largest
+Each link is one aggregate query per window, `sql/checks/select_reconcile_<table>.sql`, returning
+one row per quantity: groups checked, groups off by more than atol + rtol × |expected|, the largest
 difference and where, and the window's totals on both sides. A link fails when any group is off,
 and also when the window holds nothing to check at all: a window that should hold data but holds
 none is not a pass with 0 checked. docs/checks-conservation.md lists every quantity and tolerance.
@@ -254,7 +254,7 @@ def disclosure(
     figures: dict[str, float],
 ) -> Reconciliation:
     """The figures the report is about to publish against daily_summary (and cost_attributed).
-    `figures` holds every `$name` of sql/select_reconcile_disclosure.sql but the window and
+    `figures` holds every `$name` of sql/checks/select_reconcile_disclosure.sql but the window and
     tolerances: the Totals fields, the sums of the phase, site and full-boundary lines, and the
     annual instrument kWh."""
     params = {"start_day": start_day, "end_day": end_day, "atol": ATOL, "rtol": RTOL, **figures}

@@ -12,6 +12,11 @@ Prometheus `# TYPE` lines, or the keys near the start of a JSON document).
 A text format module has `FORMAT`, `TABLE`, `sniff(head_lines)` and `read(TextFile, ctx)`; a
 Parquet format module also has `CONTAINER = "parquet"`, and its `sniff(column_names)` and
 `read(path, ctx)` take the file's column names and path.
+
+The format modules sit in folders by what they fill: `telemetry/` (raw_gpu_samples),
+`scheduler/` (raw_slurm_jobs, raw_k8s_pods), `billing/` (raw_billing), `grid/`
+(raw_grid_intensity), `serving/` (raw_serving) and `power/` (raw_node_power). What they share
+(`base`, `_text`, `_csv*`, `_parquet`) and this registry stay here.
 """
 
 from __future__ import annotations
@@ -22,35 +27,25 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from pipeline.readers import (
-    _parquet,
-    _text,
-    aws_cur,
-    aws_cur2,
-    azure_cost,
-    dcgm_prometheus,
-    electricitymaps,
-    focus,
-    focus_parquet,
-    gb_carbon_intensity,
-    grid_csv,
-    k8s_pods,
-    k8s_pods_csv,
-    node_power,
-    nvidia_smi,
-    oci_cost,
-    prometheus_json,
-    serving,
-    slurm_sacct,
-    telemetry_parquet,
-)
-from pipeline.readers._gpu_cap import cap_gpus
+from pipeline.readers import _parquet, _text
 from pipeline.readers.base import (
     Problem,
     ReadContext,
     ReadResult,
     UnreadableFileError,
 )
+from pipeline.readers.billing import aws_cur, aws_cur2, azure_cost, focus, focus_parquet, oci_cost
+from pipeline.readers.grid import electricitymaps, gb_carbon_intensity, grid_csv
+from pipeline.readers.power import node_power
+from pipeline.readers.scheduler import k8s_pods, k8s_pods_csv, slurm_sacct
+from pipeline.readers.serving import serving as serving_csv
+from pipeline.readers.telemetry import (
+    dcgm_prometheus,
+    nvidia_smi,
+    prometheus_json,
+    telemetry_parquet,
+)
+from pipeline.readers.telemetry._gpu_cap import cap_gpus
 
 __all__ = [
     "FORMATS",
@@ -94,7 +89,7 @@ READER_MODULES: tuple[ModuleType, ...] = (
     slurm_sacct,
     focus,
     electricitymaps,
-    serving,
+    serving_csv,
     node_power,
     grid_csv,
     gb_carbon_intensity,

@@ -3,7 +3,7 @@
 Every `connect` holds the warehouse's inter-process lock (`pipeline.warehouse.lock`: exclusive for
 a read-write connection, shared for a read-only one) so that Dagster's multiprocess executor and
 concurrent runs can share the file, and creates or migrates the tables a read-write connection
-writes. The helpers below run one `sql/<name>.sql` file each (`run`, `one`, `frame`) or write a
+writes. The helpers below run one `sql/**/<name>.sql` file each (`run`, `one`, `frame`) or write a
 frame or a partition window in one transaction (`insert_frame`, `replace_window`).
 """
 
@@ -34,17 +34,29 @@ log = logging.getLogger("wattprint.warehouse")
 
 
 @cache
+def sql_files() -> dict[str, Path]:
+    """Every SQL file under `sql/` (in its layer's folder, see sql/README.md) by its name, which
+    is unique across the folders so callers address a statement by name alone."""
+    found: dict[str, Path] = {}
+    for path in sorted(SQL_DIR.rglob("*.sql")):
+        if path.stem in found:
+            raise ValueError(f"two SQL files named {path.name}: {found[path.stem]} and {path}")
+        found[path.stem] = path
+    return found
+
+
+@cache
 def sql(name: str) -> str:
-    """The text of `sql/<name>.sql`; one statement per file."""
-    path = SQL_DIR / f"{name}.sql"
-    if not path.is_file():
-        raise FileNotFoundError(f"no SQL file {path}")
+    """The text of the file `<name>.sql` under `sql/`; one statement per file."""
+    path = sql_files().get(name)
+    if path is None:
+        raise FileNotFoundError(f"no SQL file {name}.sql under {SQL_DIR}")
     return path.read_text()
 
 
 def schema_files() -> list[str]:
     """Every `create_*` statement, in name order (tables have no foreign keys)."""
-    return sorted(p.stem for p in SQL_DIR.glob("create_*.sql"))
+    return sorted(name for name in sql_files() if name.startswith("create_"))
 
 
 class SchemaMismatch(RuntimeError):
@@ -53,7 +65,7 @@ class SchemaMismatch(RuntimeError):
 
 @cache
 def expected_columns(name: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """(table, ((column, type), ...)) that `sql/create_<table>.sql` creates, read off an
+    """(table, ((column, type), ...)) that `create_<table>.sql` creates, read off an
     in-memory DB (so types are spelled exactly as DuckDB reports them)."""
     table = name.removeprefix("create_")
     con = duckdb.connect()
@@ -63,7 +75,7 @@ def expected_columns(name: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     finally:
         con.close()
     if not columns:
-        raise ValueError(f"sql/{name}.sql does not create a table named {table}")
+        raise ValueError(f"{name}.sql does not create a table named {table}")
     return table, columns
 
 
@@ -214,5 +226,5 @@ def one(
     """The single row of a query file (fetched to the end, so the connection is free again)."""
     rows = run(con, name, params).fetchall()
     if len(rows) != 1:
-        raise LookupError(f"sql/{name}.sql returned {len(rows)} rows, expected 1")
+        raise LookupError(f"{name}.sql returned {len(rows)} rows, expected 1")
     return rows[0]

@@ -1,0 +1,1 @@
+"""The node power reader, filling raw_node_power: whole-server power readings per host."""
