@@ -20,8 +20,8 @@ from typing import Annotated
 import typer
 
 from benchmarks import report as bench
+from pipeline.disclosure.model import Disclosure
 from pipeline.report import render, svg_text
-from pipeline.report.model import Disclosure
 
 LIBRARIES = ("hand", "matplotlib", "matplotlib-paths", "vegalite")
 

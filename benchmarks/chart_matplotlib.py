@@ -23,24 +23,21 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from pipeline.report.charts import (  # noqa: E402
-    _period_days,
-    _short,
-    _text,
-    ordered_phases,
-    phase_label,
-    phase_style,
-)
-from pipeline.report.crossover_chart import (  # noqa: E402
+from pipeline.disclosure.model import Disclosure  # noqa: E402
+from pipeline.disclosure.model_figures import ModelFigures  # noqa: E402
+from pipeline.formatting import fmt_date, fmt_number  # noqa: E402
+from pipeline.report.charts import _period_days  # noqa: E402
+from pipeline.report.crossover_chart import _points  # noqa: E402
+from pipeline.report.crossover_layout import (  # noqa: E402
     INFERENCE_COLOUR,
     MAX_MARKERS,
     TRAINING_COLOUR,
-    _energy_scale,
-    _points,
-    _x_ticks,
 )
-from pipeline.report.formatting import fmt_date, fmt_number  # noqa: E402
-from pipeline.report.model import Disclosure, ModelFigures  # noqa: E402
+from pipeline.report.crossover_layout import date_ticks as _x_ticks  # noqa: E402
+from pipeline.report.crossover_layout import energy_scale as _energy_scale  # noqa: E402
+from pipeline.report.phases import ordered_phases, phase_label, phase_style  # noqa: E402
+from pipeline.report.svg import shorten as _short  # noqa: E402
+from pipeline.report.svg import xml_text as _text  # noqa: E402
 
 _HATCH = {"diagonal": "////", "dots": "..", "cross": "++", "horizontal": "--"}
 PX = 1 / 72  # one SVG user unit in inches (matplotlib writes pt)

@@ -12,22 +12,16 @@ import math
 
 import vl_convert as vlc
 
-from pipeline.report.charts import (
-    _period_days,
-    _short,
-    _text,
-    ordered_phases,
-    phase_label,
-    phase_style,
-)
-from pipeline.report.crossover_chart import (
-    INFERENCE_COLOUR,
-    TRAINING_COLOUR,
-    _energy_scale,
-    _points,
-)
-from pipeline.report.formatting import fmt_date
-from pipeline.report.model import Disclosure, ModelFigures
+from pipeline.disclosure.model import Disclosure
+from pipeline.disclosure.model_figures import ModelFigures
+from pipeline.formatting import fmt_date
+from pipeline.report.charts import _period_days
+from pipeline.report.crossover_chart import _points
+from pipeline.report.crossover_layout import INFERENCE_COLOUR, TRAINING_COLOUR
+from pipeline.report.crossover_layout import energy_scale as _energy_scale
+from pipeline.report.phases import ordered_phases, phase_label, phase_style
+from pipeline.report.svg import shorten as _short
+from pipeline.report.svg import xml_text as _text
 
 
 def _svg(svg: str, css: str, title: str) -> str:
