@@ -121,6 +121,7 @@ class Limits:
                 "_gpu_range": f"0-{lim.gpu_max_w:,g} W for GPU model {lim.gpu_model} "
                 f"({GPU_POWER_MAX_TDP_RATIO:g} x TDP {lim.tdp_w:,g} W: {GPU_POWER_SOURCE})",
                 "_node_max_w": lim.node_max_w,
+                "_gpus": lim.gpus,
                 "_node_range": f"0-{lim.node_max_w:,g} W for host {h} ({lim.gpus} GPUs x "
                 f"{lim.gpu_max_w:,g} W + max(2 x {lim.overhead_w:,g} W non-GPU, "
                 f"{NODE_NON_GPU_MIN_W:,g} W); {NODE_SOURCE})",
@@ -128,7 +129,7 @@ class Limits:
             for h, lim in self.hosts.items()
         ]
         schema = {"host": pl.String, "_gpu_max_w": pl.Float64, "_gpu_range": pl.String}
-        schema |= {"_node_max_w": pl.Float64, "_node_range": pl.String}
+        schema |= {"_gpus": pl.Int32, "_node_max_w": pl.Float64, "_node_range": pl.String}
         return pl.DataFrame(rows, schema=schema)
 
 
@@ -199,9 +200,23 @@ def _counter_check() -> Check:
     return bad, reason
 
 
+def _beyond_inventory() -> Check:
+    """A GPU index the host's inventory does not have (every telemetry format; the nvidia-smi
+    reader numbers GPUs without an index column against the same count). Hosts missing from the
+    inventory keep their GPUs: the coverage report lists them."""
+    gpus, index = pl.col("_gpus"), pl.col("gpu_index")
+    bad = (index >= gpus).fill_null(False)
+    text = "gpu_index: GPU index {} is beyond the GPUs the inventory has (host_groups lists {} "
+    text += "for host {}, indices 0-{})"
+    return bad, pl.format(text, index, gpus, pl.col("host"), gpus - 1)
+
+
 def _gpu(frame: pl.DataFrame, limits: Limits) -> tuple[pl.DataFrame, list[Check]]:
     frame = _with_host_limits(frame, limits)
-    checks = [_outside("power_w", 0.0, pl.col("_gpu_max_w"), "W", pl.col("_gpu_range"))]
+    checks = [
+        _beyond_inventory(),
+        _outside("power_w", 0.0, pl.col("_gpu_max_w"), "W", pl.col("_gpu_range")),
+    ]
     if frame.height - frame.get_column("energy_mj").null_count() >= 3:
         frame = _with_neighbours(frame)
         checks.append(_counter_check())

@@ -45,7 +45,6 @@ from pipeline.readers.telemetry import (
     prometheus_json,
     telemetry_parquet,
 )
-from pipeline.readers.telemetry._gpu_cap import cap_gpus
 
 __all__ = [
     "FORMATS",
@@ -158,8 +157,6 @@ def read_file(path: Path, ctx: ReadContext = DEFAULT_CONTEXT) -> ReadResult:
     """
     path = Path(path)
     if _parquet.is_parquet(path):
-        result = _detect_parquet(path).read(path, ctx)
-    else:
-        source = _text.load(path)
-        result = _detect(source).read(source, ctx)
-    return cap_gpus(result, ctx.gpus_per_host)
+        return _detect_parquet(path).read(path, ctx)
+    source = _text.load(path)
+    return _detect(source).read(source, ctx)

@@ -46,8 +46,10 @@ class ReadContext:
     - `sacct_fields`: the `--format` field list of `sacct --noheader` exports, likewise
       (config `scheduler.sacct_fields`);
     - `gpus_per_host`: the inventory's GPU count per host (config `host_groups`); None when there
-      is no inventory at all (`wattprint validate` without `--config`). A host never gets more
-      GPU indices than this says; a host missing from it keeps the GPUs its telemetry shows.
+      is no inventory at all (`wattprint validate` without `--config`). The nvidia-smi reader
+      numbers GPUs without an index column against it and never past it; every other format's
+      GPU indices are held to the same count at ingest (`pipeline.plausibility`). A host missing
+      from it keeps the GPUs its telemetry shows.
     """
 
     timezone_for_path: Callable[[Path], str] = field(default=lambda p: "UTC")

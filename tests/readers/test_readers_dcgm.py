@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.readers import ReadContext, UnreadableFileError, detect_format, read_file
+from pipeline.plausibility import HostLimits, Limits, screen
+from pipeline.readers import UnreadableFileError, detect_format, read_file
 from pipeline.readers.telemetry import dcgm_prometheus
 from tests.fuzz import corrupted
 
@@ -608,16 +609,19 @@ def test_corruption_never_raises_or_loses_rows(tmp_path: Path, data: st.DataObje
     check(path)
 
 
+H100_PAIR = HostLimits("H100-SXM5-80GB", tdp_w=700.0, gpus=2, overhead_w=0.0)
+
+
 def test_gpus_beyond_the_inventory_are_quarantined_naming_it(tmp_path: Path) -> None:
     # A scrape showing GPUs 0-3 of a host the inventory says has 2 (issue 15): GPUs 2 and 3 are
     # quarantined with the reason; a host missing from the inventory keeps all its GPUs.
     lines = [line for gpu in "0123" for line in scrape(gpu=gpu)]
     path = write(tmp_path, "\n".join(lines))
-    capped = read_file(path, ReadContext(gpus_per_host={"dgx-07": 2}))
+    capped = screen(read_file(path), Limits({"dgx-07": H100_PAIR}))
     assert sorted(capped.frame["gpu_index"].unique().to_list()) == [0, 1]
     assert capped.rows_read == capped.rows_accepted + capped.rows_quarantined
     beyond = [p for p in capped.problems if "inventory" in p.reason]
     assert len(beyond) == 2
     assert "GPU index 2" in beyond[0].reason and "dgx-07" in beyond[0].reason
-    other = read_file(path, ReadContext(gpus_per_host={"dgx-01": 2}))
+    other = screen(read_file(path), Limits({"dgx-01": H100_PAIR}))
     assert sorted(other.frame["gpu_index"].unique().to_list()) == [0, 1, 2, 3]
