@@ -112,8 +112,8 @@ class Result:
 # the nightly run's stages (generating the files is not one)
 PIPELINE = (
     "ingest",
-    "energy pieces",
     "allocations",
+    "energy pieces",
     "attribution",
     "footprint",
     "daily summary",
@@ -143,9 +143,9 @@ def run_pipeline(
     with connect(cfg.warehouse_path) as con:
         load_inventory(con, cfg)
         timed(result, "ingest", lambda s: s.rows_accepted, lambda: ingest_landing(con, cfg))
+        timed(result, "allocations", int, lambda: build_job_allocations(con, cfg, start, end))
         timed(result, "energy pieces", samples,
               lambda: build_gpu_energy_intervals(con, cfg, start, end))  # fmt: skip
-        timed(result, "allocations", int, lambda: build_job_allocations(con, cfg, start, end))
         timed(result, "attribution", int, lambda: build_gpu_energy_attributed(con, start, end))
         timed(result, "footprint", int, lambda: build_footprint_hourly(con, start, end))
         timed(result, "daily summary", int, lambda: build_daily_summary(con, start, end))

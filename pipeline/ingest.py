@@ -24,7 +24,7 @@ import polars as pl
 from pipeline.config import Config
 from pipeline.plausibility import Limits, screen
 from pipeline.readers import UnreadableFileError, read_file
-from pipeline.warehouse import insert_frame, run, sql, transaction
+from pipeline.warehouse import insert_frame, lake, run, sql, transaction
 
 RAW_TABLES = (
     "raw_gpu_samples",
@@ -35,6 +35,8 @@ RAW_TABLES = (
     "raw_node_power",
     "raw_k8s_pods",
 )
+# the raw tables in the warehouse; GPU samples are in the telemetry lake
+WAREHOUSE_RAW_TABLES = tuple(t for t in RAW_TABLES if t != "raw_gpu_samples")
 TIME_COLUMNS = {
     "raw_gpu_samples": "ts_utc",
     "raw_slurm_jobs": "start_utc",
@@ -155,14 +157,33 @@ def _replace_file_rows(
     quarantine: pl.DataFrame,
     replaces: bool,
 ) -> None:
-    with transaction(con):
-        # a file never read before has no rows to remove (each delete scans its table)
-        for t in (*RAW_TABLES, "quarantine") if replaces else ():
-            run(con, f"delete_{t}_source", {"source_path": rel})
-        if frame is not None and table is not None:
-            insert_frame(con, table, frame.with_columns(source_path=pl.lit(rel)))
-        insert_frame(con, "quarantine", quarantine.with_columns(source_path=pl.lit(rel)))
-        run(con, "upsert_ingest_manifest", manifest)
+    """One transaction: the file's old rows out, its new rows, quarantine and manifest in. GPU
+    samples go to the telemetry lake: written before the transaction lists them, and the old
+    files removed after it forgets them (pipeline/warehouse/lake.py)."""
+    root = lake.root_of(con)
+    new_files = None
+    if frame is not None and table == GPU_TABLE:
+        new_files = lake.write(root, frame.with_columns(source_path=pl.lit(rel)))
+    old_files = run(con, "select_lake_files_source", {"source_path": rel}).fetchall()
+    try:
+        with transaction(con):
+            # a file never read before has no rows to remove (each delete scans its table)
+            for t in (*WAREHOUSE_RAW_TABLES, "lake_files", "quarantine") if replaces else ():
+                run(con, f"delete_{t}_source", {"source_path": rel})
+            if new_files is not None:
+                insert_frame(con, "lake_files", new_files)
+            elif frame is not None and table is not None:
+                insert_frame(con, table, frame.with_columns(source_path=pl.lit(rel)))
+            insert_frame(con, "quarantine", quarantine.with_columns(source_path=pl.lit(rel)))
+            run(con, "upsert_ingest_manifest", manifest)
+    except BaseException:
+        if new_files is not None:
+            lake.remove(root, new_files.get_column("path").to_list())
+        raise
+    if replaces and old_files:
+        lake.remove(root, [r[0] for r in old_files])
+    if replaces or new_files is not None:
+        lake.refresh_view(con, root)
 
 
 def ingest_file(
@@ -272,6 +293,7 @@ def ingest_landing(
     """Ingest every new or changed landing file; files removed from landing keep their rows."""
     summary = IngestSummary()
     limits = Limits.from_config(cfg)
+    lake.collect_garbage(con, lake.root_of(con))  # files a crashed ingest wrote, never listed
     for path in landing_files(cfg.landing_dir):
         outcome = ingest_file(con, cfg, path, gpu_days_later=True, limits=limits)
         summary.files.append(outcome)

@@ -15,7 +15,7 @@ from pipeline.warehouse import schema_files, sql
 @cache
 def _tables() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
-    for name in schema_files():
+    for name in (*schema_files(), "schema_raw_gpu_samples"):
         con.execute(sql(name))
     return con
 

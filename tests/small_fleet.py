@@ -71,8 +71,8 @@ def compute(cfg: Config, first: date = START, last: date = LAST) -> None:
     start = datetime.combine(first, datetime.min.time())
     end = datetime.combine(last + timedelta(days=1), datetime.min.time())
     with connect(cfg.warehouse_path) as con:
-        build_gpu_energy_intervals(con, cfg, start, end)
         build_job_allocations(con, cfg, start, end)
+        build_gpu_energy_intervals(con, cfg, start, end)
         build_gpu_energy_attributed(con, start, end)
         build_footprint_hourly(con, start, end)
         build_daily_summary(con, start, end)

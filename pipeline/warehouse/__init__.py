@@ -2,9 +2,11 @@
 
 Every `connect` holds the warehouse's inter-process lock (`pipeline.warehouse.lock`: exclusive for
 a read-write connection, shared for a read-only one) so that Dagster's multiprocess executor and
-concurrent runs can share the file, and creates or migrates the tables a read-write connection
-writes. The helpers below run one `sql/**/<name>.sql` file each (`run`, `one`, `frame`) or write a
-frame or a partition window in one transaction (`insert_frame`, `replace_window`).
+concurrent runs can share the file, creates or migrates the tables a read-write connection writes,
+and opens the view `raw_gpu_samples` over the telemetry lake beside the file
+(`pipeline.warehouse.lake`: GPU samples are Parquet files, not warehouse rows). The helpers below
+run one `sql/**/<name>.sql` file each (`run`, `one`, `frame`) or write a frame or a partition
+window in one transaction (`insert_frame`, `replace_window`).
 """
 
 from __future__ import annotations
@@ -143,10 +145,14 @@ def connect(
     with warehouse_lock(path, exclusive=not read_only, timeout_s=timeout, on_wait=on_wait):
         con = _open(path, read_only, deadline)
         try:
+            from pipeline.warehouse import lake
+
             if not read_only:
                 for name in schema_files():
                     con.execute(sql(name))
                     _migrate(con, path, name)
+                lake.migrate_table(con, lake.root_for(path))
+            lake.refresh_view(con, lake.root_for(path))
             yield con
         finally:
             con.close()
@@ -180,6 +186,10 @@ def frame(
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> int:
     """Append a polars frame to a table by column name (through Arrow, no Python rows or SQL
     text). Table columns the frame lacks are NULL; a column the table lacks is an error."""
+    if table == "raw_gpu_samples":  # not a table: the telemetry lake's files
+        from pipeline.warehouse import lake
+
+        return lake.append(con, df)
     columns = con.table(table).columns
     unknown = sorted(set(df.columns) - set(columns))
     if unknown:

@@ -39,9 +39,9 @@ gpu_hours AS (
     -- the first and last piece
     SELECT
         host, gpu_index, hour_utc,
-        coalesce(sum(epoch(end_utc - start_utc))
+        coalesce(sum(covered_s)
                  FILTER (WHERE source IN ('counter', 'samples')), 0.0) AS measured_s,
-        coalesce(sum(epoch(end_utc - start_utc))
+        coalesce(sum(covered_s)
                  FILTER (WHERE source NOT IN ('counter', 'samples')), 0.0) AS filled_s,
         min(start_utc) AS first_start, arg_min(source, start_utc) AS first_source,
         max(end_utc) AS last_end, arg_max(source, end_utc) AS last_source

@@ -10,7 +10,7 @@ WITH pieces AS (
     SELECT
         host, gpu_index, hour_utc,
         sum(energy_wh) AS energy_wh,
-        sum(epoch(end_utc - start_utc)) AS gpu_s,
+        sum(covered_s) AS gpu_s,
         coalesce(sum(energy_wh) FILTER (WHERE source <> 'estimated'), 0.0) AS measured_wh
     FROM gpu_energy_intervals
     WHERE hour_utc >= $start AND hour_utc < $end

@@ -1,10 +1,10 @@
--- Reconcile gpu_energy_intervals (pieces) with raw_gpu_samples. Grain: GPU-hour (host × gpu_index
+-- Reconcile gpu_energy_intervals (merged pieces, pipeline/method/runs.py) with raw_gpu_samples. Grain: GPU-hour (host × gpu_index
 -- × hour_utc) in [$start, $end), every GPU-hour with pieces or samples. One row per quantity:
 -- how many GPU-hours were checked, how many are off by more than $atol + $rtol × |expected|, the
 -- largest difference and where, and the window's totals (this table, what the samples imply).
 --  * energy_wh: a piece's energy is the trapezoid of its own end powers over its duration
 --    (insert_gpu_energy_intervals.sql): Σ energy_wh against Σ duration × (p_start + p_end) / 2.
---  * gpu_s: the pieces' seconds in the hour, at most 3600 (pieces of a GPU never overlap) and,
+--  * gpu_s: the pieces' seconds in the hour (covered_s: merged rows keep their pieces' own), at most 3600 (pieces of a GPU never overlap) and,
 --    where every sample of the GPU-hour has a power and $fills_hours (max_fill_s ≥ 1 h: samples
 --    less than an hour apart always give pieces), at least the span from its first to its last
 --    sample in the hour.
@@ -48,13 +48,22 @@ piece_hours AS (
         host, gpu_index, hour_utc,
         sum(energy_wh) AS energy_wh,
         sum(epoch(end_utc - start_utc) * (start_power_w + end_power_w) / 7200.0) AS trapezoid_wh,
-        sum(epoch(end_utc - start_utc)) AS gpu_s,
-        max(greatest(start_power_w, end_power_w)) FILTER (WHERE source = 'samples') AS max_w,
-        min(least(start_power_w, end_power_w)) FILTER (WHERE source = 'samples') AS min_w,
-        max(greatest(start_power_w, end_power_w)) FILTER (WHERE source <> 'samples')
-            AS other_max_w,
-        min(least(start_power_w, end_power_w)) FILTER (WHERE source <> 'samples') AS other_min_w
-    FROM gpu_energy_intervals
+        sum(covered_s) AS gpu_s,
+        max(hi_w) FILTER (WHERE source = 'samples') AS max_w,
+        min(lo_w) FILTER (WHERE source = 'samples') AS min_w,
+        max(hi_w) FILTER (WHERE source <> 'samples') AS other_max_w,
+        min(lo_w) FILTER (WHERE source <> 'samples') AS other_min_w
+    FROM (
+        -- a merged row with holes (covered_s below its span) ran at its energy over its own
+        -- seconds; any other row between its end powers
+        SELECT
+            *,
+            CASE WHEN covered_s < epoch(end_utc - start_utc) THEN energy_wh * 3600.0 / covered_s
+                 ELSE greatest(start_power_w, end_power_w) END AS hi_w,
+            CASE WHEN covered_s < epoch(end_utc - start_utc) THEN energy_wh * 3600.0 / covered_s
+                 ELSE least(start_power_w, end_power_w) END AS lo_w
+        FROM gpu_energy_intervals
+    )
     WHERE hour_utc >= $start AND hour_utc < $end
     GROUP BY ALL
 ),

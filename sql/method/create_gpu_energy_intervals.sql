@@ -15,5 +15,6 @@ CREATE TABLE IF NOT EXISTS gpu_energy_intervals (
     end_power_w    DOUBLE NOT NULL,
     energy_wh      DOUBLE NOT NULL,
     source         VARCHAR NOT NULL,
-    workload       VARCHAR
+    workload       VARCHAR,
+    covered_s      DOUBLE
 );

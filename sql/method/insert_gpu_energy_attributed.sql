@@ -19,85 +19,19 @@
 -- (the scheduler does not say which GPUs) and measured_wh 0. Unallocated time on such host-hours
 -- is not estimated: a host that reports nothing may be switched off.
 -- measured_wh: the energy from 'counter' and 'samples' pieces.
--- Scale: the unlabelled pieces of one GPU, hour and source between two consecutive allocation
--- boundaries on its host are attributed alike (the same jobs hold the host all along), so they are
--- first merged into one piece spanning them, at the power that gives their energy over that span.
--- Where the merged pieces leave holes (a gap without pieces, or another source's pieces between
--- them), `coverage` = their seconds / the span scales the GPU-seconds, so energy and GPU-seconds are
--- those of the pieces merged. A 15 s fleet has ~240 pieces per GPU-hour; merged, about one. Pieces
--- crossing a boundary, labelled ones, and every piece of a host-hour with labelled pieces (whose
--- ends cut the others) stay as they are (coverage 1).
+-- The pieces come merged (pipeline/method/runs.py): the unlabelled pieces of one GPU, hour and
+-- source between two consecutive allocation boundaries are one row, at the power that gives their
+-- energy over its span; `coverage` = their own seconds (covered_s) / the span scales the
+-- GPU-seconds, so energy and GPU-seconds are those of the pieces merged.
 INSERT INTO gpu_energy_attributed
-WITH fine AS NOT MATERIALIZED (
-    -- read twice (labelled hours, then every piece): scanned again rather than held
-    SELECT *, epoch(end_utc - start_utc) AS dur_s
-    FROM gpu_energy_intervals
-    WHERE hour_utc >= $start AND hour_utc < $end
-),
-cut_hours AS (
-    -- host-hours where the set of jobs holding the host can change inside the hour (an
-    -- allocation starts or ends not on the hour): the hour's start and those instants, sorted
-    SELECT host, hour_utc, list_sort(list_distinct(list_prepend(hour_utc, list(t)))) AS cuts
-    FROM (
-        SELECT host, t, date_trunc('hour', t) AS hour_utc
-        FROM (
-            SELECT host, start_utc AS t FROM job_allocations
-            WHERE start_utc < $end AND end_utc > $start
-            UNION ALL
-            SELECT host, end_utc AS t FROM job_allocations
-            WHERE start_utc < $end AND end_utc > $start
-        )
-        WHERE t > $start AND t < $end AND t <> date_trunc('hour', t)
-    )
-    GROUP BY host, hour_utc
-),
-labelled_hours AS (
-    SELECT DISTINCT host, hour_utc FROM fine WHERE workload IS NOT NULL
-),
-keyed AS (
-    SELECT
-        f.*,
-        -- the last cut at or before the piece: pieces with the same one are between the same cuts
-        CASE WHEN c.cuts IS NULL THEN f.hour_utc
-             ELSE list_max(list_filter(c.cuts, lambda x: x <= f.start_utc)) END AS segment,
-        -- NULL: merged with the other pieces of its GPU, hour, source and segment; else alone
-        CASE
-            WHEN f.workload IS NULL AND l.host IS NULL
-             AND (c.cuts IS NULL
-                  OR len(list_filter(c.cuts, lambda x: x > f.start_utc AND x < f.end_utc)) = 0)
-            THEN NULL
-            ELSE f.start_utc
-        END AS alone
-    FROM fine AS f
-    LEFT JOIN cut_hours AS c ON c.host = f.host AND c.hour_utc = f.hour_utc
-    LEFT JOIN labelled_hours AS l ON l.host = f.host AND l.hour_utc = f.hour_utc
-),
-runs AS (
-    -- energy summed as integer nanowatt-hours and time as integer microseconds: exact, so the
-    -- same in any order, which lets this 60-million-row aggregation stream (an ordered float sum
-    -- would hold every value until its group is complete)
-    SELECT
-        hour_utc, site, host, gpu_index, source, count(*) AS n,
-        min(start_utc) AS start_utc, max(end_utc) AS end_utc,
-        any_value(start_power_w) AS start_power_w, any_value(end_power_w) AS end_power_w,
-        CASE WHEN count(*) = 1 THEN any_value(energy_wh)
-             ELSE sum(CAST(round(energy_wh * 1e9) AS HUGEINT)) / 1e9 END AS energy_wh,
-        any_value(workload) AS workload,
-        sum(epoch_us(end_utc) - epoch_us(start_utc)) / 1e6 AS dur_s
-    FROM keyed
-    GROUP BY hour_utc, site, host, gpu_index, source, segment, alone
-),
-pieces AS MATERIALIZED (
+WITH pieces AS MATERIALIZED (
     -- read by several steps below: computed once
     SELECT
-        hour_utc, site, host, gpu_index, start_utc, end_utc,
-        CASE WHEN n = 1 THEN start_power_w
-             ELSE energy_wh * 3600.0 / epoch(end_utc - start_utc) END AS start_power_w,
-        CASE WHEN n = 1 THEN end_power_w
-             ELSE energy_wh * 3600.0 / epoch(end_utc - start_utc) END AS end_power_w,
-        energy_wh, source, workload, dur_s,
-        CASE WHEN n = 1 THEN 1.0 ELSE dur_s / epoch(end_utc - start_utc) END AS coverage
-    FROM runs
+        hour_utc, site, host, gpu_index, start_utc, end_utc, start_power_w, end_power_w,
+        energy_wh, source, workload, covered_s AS dur_s,
+        covered_s / epoch(end_utc - start_utc) AS coverage
+    FROM gpu_energy_intervals
+    WHERE hour_utc >= $start AND hour_utc < $end
 ),
 labelled AS (
     -- pieces on the labelled path, with the job they go to

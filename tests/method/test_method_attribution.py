@@ -156,8 +156,8 @@ def add_jobs(con, *rows: dict) -> None:
 
 
 def build_all(con, cfg: Config, start: datetime, end: datetime) -> None:
-    build_gpu_energy_intervals(con, cfg, start, end)
     build_job_allocations(con, cfg, start, end)
+    build_gpu_energy_intervals(con, cfg, start, end)
     build_gpu_energy_attributed(con, start, end)
 
 

@@ -24,6 +24,7 @@ from pipeline.method.energy import (
 )
 from pipeline.warehouse import connect, insert_frame
 from tests.frames import ALLOCATION_SCHEMA, schema_of
+from tests.pieces_check import checked_pieces
 
 D1 = datetime(2026, 1, 1)
 D2 = D1 + timedelta(days=1)
@@ -87,8 +88,10 @@ def wh_db(tmp_path: Path):
         yield con, cfg
 
 
-def pieces(con) -> list[tuple]:
-    return con.table("gpu_energy_intervals").order("start_utc").select(*COLS.split(", ")).fetchall()
+def pieces(con, start: datetime = D1, end: datetime = D3) -> list[tuple]:
+    """The energy pieces of the window (not merged; checked against the SQL reference)."""
+    got = checked_pieces(con, make_config(), start, end).sort("start_utc")
+    return got.select(COLS.split(", ")).rows()
 
 
 def build(con, cfg, rows: list[tuple]) -> list[tuple]:
@@ -350,8 +353,9 @@ def test_rerun_is_bit_identical(wh_db) -> None:
         ),
     )
     build_gpu_energy_intervals(con, cfg, D1, D2)
-    first = pieces(con)
+    first, stored = pieces(con), con.table("gpu_energy_intervals").order("start_utc").fetchall()
     build_gpu_energy_intervals(con, cfg, D1, D2)
     assert pieces(con) == first
+    assert con.table("gpu_energy_intervals").order("start_utc").fetchall() == stored
     # 14:00-14:07 counter, 14:07-15:03 counter cut at 15:00, 15:03-15:09 reset → samples
     assert [r[6] for r in first] == ["counter", "counter", "counter", "samples"]

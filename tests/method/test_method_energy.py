@@ -18,6 +18,7 @@ from pipeline.inventory import load_inventory
 from pipeline.method.energy import build_gpu_energy_intervals
 from pipeline.warehouse import connect, insert_frame
 from tests.frames import SAMPLE_SCHEMA
+from tests.pieces_check import checked_pieces
 
 D1 = datetime(2026, 1, 1)
 D2 = D1 + timedelta(days=1)
@@ -90,14 +91,15 @@ def wh_db(tmp_path: Path):
         yield con, cfg
 
 
-def pieces(con, start: datetime | None = None, end: datetime | None = None) -> list[tuple]:
-    rows = con.table("gpu_energy_intervals").order("start_utc")
-    if start is not None:
-        rows = rows.filter(
-            (duckdb.ColumnExpression("hour_utc") >= duckdb.ConstantExpression(start))
-            & (duckdb.ColumnExpression("hour_utc") < duckdb.ConstantExpression(end))
-        )
-    return rows.select(*COLS.split(", ")).fetchall()
+def stored(con) -> list[tuple]:
+    """The rows gpu_energy_intervals holds (merged pieces), in a fixed order."""
+    return con.table("gpu_energy_intervals").order("start_utc, source").fetchall()
+
+
+def pieces(con, start: datetime = D1, end: datetime = D3) -> list[tuple]:
+    """The energy pieces of the window (not merged; checked against the SQL reference)."""
+    got = checked_pieces(con, make_config(), start, end).sort("start_utc")
+    return got.select(COLS.split(", ")).rows()
 
 
 def test_two_samples_make_one_trapezoid_piece(wh_db) -> None:
@@ -313,12 +315,12 @@ def test_rerunning_a_window_is_idempotent(wh_db) -> None:
         ),
     )
     first_n = build_gpu_energy_intervals(con, cfg, D1, D2)
-    first = pieces(con)
+    first = stored(con)
     second_n = build_gpu_energy_intervals(con, cfg, D1, D2)
-    second = pieces(con)
-    assert first_n == second_n == len(first) == len(second)
+    second = stored(con)
     assert first == second
     # 10:00-10:50 gap (one piece), 10:50-11:55 gap cut at 11:00, 11:55-12:05 measured and cut
-    # at 12:00 → 1 + 2 + 2 pieces
-    assert len(first) == 5
-    assert con.execute("SELECT count(*) FROM gpu_energy_intervals").fetchone()[0] == 5
+    # at 12:00 → 1 + 2 + 2 pieces; stored merged per GPU, hour and source (no job cuts here):
+    # 10:00-11:00 estimated, 11:00-11:55 estimated, 11:55-12:00 and 12:00-12:05 samples
+    assert len(pieces(con, D1, D2)) == 5
+    assert first_n == second_n == len(first) == 4

@@ -122,8 +122,8 @@ def grid(rows: list[tuple[str, datetime, float | None]]) -> pl.DataFrame:
 
 
 def build(con, cfg: Config, start: datetime, end: datetime) -> None:
-    build_gpu_energy_intervals(con, cfg, start, end)
     build_job_allocations(con, cfg, start, end)
+    build_gpu_energy_intervals(con, cfg, start, end)
     build_gpu_energy_attributed(con, start, end)
     build_footprint_hourly(con, start, end)
     build_daily_summary(con, start, end)

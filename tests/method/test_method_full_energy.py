@@ -171,8 +171,8 @@ def fleet(tmp_path_factory: pytest.TempPathFactory):
             job("22", "f2", at(0), at(4), 1, "training"),
         ]
         insert_frame(con, "raw_slurm_jobs", pl.DataFrame(jobs, schema=JOB_SCHEMA))
-        build_gpu_energy_intervals(con, cfg, D1, D2)
         build_job_allocations(con, cfg, D1, D2)
+        build_gpu_energy_intervals(con, cfg, D1, D2)
         build_gpu_energy_attributed(con, D1, D2)
         build_footprint_hourly(con, D1, D2)
         build_daily_summary(con, D1, D2)

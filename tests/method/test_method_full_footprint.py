@@ -128,8 +128,8 @@ def job(job_id: str, host: str, start: datetime, end: datetime, gpus: int) -> di
 
 
 def build(con, cfg: Config, start: datetime, end: datetime) -> None:
-    build_gpu_energy_intervals(con, cfg, start, end)
     build_job_allocations(con, cfg, start, end)
+    build_gpu_energy_intervals(con, cfg, start, end)
     build_gpu_energy_attributed(con, start, end)
     build_footprint_hourly(con, start, end)
     build_daily_summary(con, start, end)

@@ -12,6 +12,8 @@ Fleet: q1 (4 GPUs) and q2 (2 GPUs), site s1. GPUs draw a constant power sampled 
 
 from __future__ import annotations
 
+import tempfile
+
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -374,7 +376,7 @@ def test_rerun_is_bit_identical(wh_db) -> None:
     # nothing is attributed twice: the GPU-seconds of the rows with a GPU add up to the pieces'
     # seconds; and every job and idle get some
     (pieces_s,) = con.execute(
-        "SELECT sum(epoch(end_utc - start_utc)) FROM gpu_energy_intervals"
+        "SELECT sum(covered_s) FROM gpu_energy_intervals"
     ).fetchone()
     (rows_s,) = con.execute(
         "SELECT sum(gpu_s) FROM gpu_energy_attributed WHERE gpu_index IS NOT NULL"
@@ -429,7 +431,9 @@ def fleets(draw: st.DrawFn) -> dict:
 @given(fleet=fleets())
 def test_random_labelled_fleets_conserve_energy_and_never_attribute_twice(fleet: dict) -> None:
     cfg = make_config()
-    con = duckdb.connect(":memory:")
+    # a warehouse file (in a fresh folder per example): the telemetry lake lives beside it
+    folder = tempfile.TemporaryDirectory()
+    con = duckdb.connect(f"{folder.name}/w.duckdb")
     try:
         for name in schema_files():
             con.execute(sql(name))
@@ -465,7 +469,7 @@ def test_random_labelled_fleets_conserve_energy_and_never_attribute_twice(fleet:
         ).fetchone()
         assert neg_s >= -1e-6
         pieces_s, rows_s = con.execute(
-            "SELECT (SELECT coalesce(sum(epoch(end_utc - start_utc)), 0) "
+            "SELECT (SELECT coalesce(sum(covered_s), 0) "
             "        FROM gpu_energy_intervals), "
             "       (SELECT coalesce(sum(gpu_s), 0) FROM gpu_energy_attributed "
             "        WHERE gpu_index IS NOT NULL)"
@@ -492,3 +496,4 @@ def test_random_labelled_fleets_conserve_energy_and_never_attribute_twice(fleet:
         assert short == 0
     finally:
         con.close()
+        folder.cleanup()

@@ -23,6 +23,7 @@ daily windows, and then:
 
 from __future__ import annotations
 
+import tempfile
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -43,6 +44,7 @@ from pipeline.method.energy import (
     build_gpu_energy_intervals,
 )
 from pipeline.warehouse import insert_frame, schema_files, sql
+from tests.pieces_check import checked_pieces
 
 D1 = datetime(2026, 5, 1)
 D2 = D1 + timedelta(days=1)
@@ -233,8 +235,8 @@ def _load(con: duckdb.DuckDBPyConnection, fleet: dict, cfg: Config) -> None:
 
 def _build(con: duckdb.DuckDBPyConnection, cfg: Config, windows: list[tuple]) -> None:
     for start, end in windows:
-        build_gpu_energy_intervals(con, cfg, start, end)
         build_job_allocations(con, cfg, start, end)
+        build_gpu_energy_intervals(con, cfg, start, end)
         build_gpu_energy_attributed(con, start, end)
         build_footprint_hourly(con, start, end)
         build_daily_summary(con, start, end)
@@ -296,10 +298,14 @@ def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
 def test_energy_is_conserved_on_random_fleets(fleet: dict) -> None:
     cfg = _config(fleet)
     windows = [(D1, D2), (D2, D3)] if fleet["split"] else [(D1, D3)]
-    con = duckdb.connect(":memory:")
+    # a warehouse file (in a fresh folder per example): the telemetry lake lives beside it
+    folder = tempfile.TemporaryDirectory()
+    con = duckdb.connect(f"{folder.name}/w.duckdb")
     try:
         _load(con, fleet, cfg)
         _build(con, cfg, windows)
+        # the streaming pass gives the SQL reference's pieces, duplicated files included
+        checked_pieces(con, cfg, D1, D3)
         conservation = energy_conservation(con, D1, D3)
         negative_days = negative_quantities(con, D1.date(), D2.date())
         pieces = _frame(con, "SELECT * FROM gpu_energy_intervals")
@@ -313,6 +319,7 @@ def test_energy_is_conserved_on_random_fleets(fleet: dict) -> None:
         )
     finally:
         con.close()
+        folder.cleanup()
 
     # the pipeline's own check, and the signs
     assert conservation.passed, conservation
@@ -337,10 +344,11 @@ def test_energy_is_conserved_on_random_fleets(fleet: dict) -> None:
     )
     for host, hour, piece_wh, attr_wh in by_host_hour.iter_rows():
         assert attr_wh == pytest.approx(piece_wh, rel=1e-9, abs=TOL_WH), (host, hour)
-    # per GPU-hour: GPU-seconds attributed (jobs + idle) = seconds covered by pieces
+    # per GPU-hour: GPU-seconds attributed (jobs + idle) = seconds covered by pieces (merged
+    # rows keep their pieces' own seconds)
     seconds = (
         pieces.group_by("host", "gpu_index", "hour_utc")
-        .agg(piece_s=(pl.col("end_utc") - pl.col("start_utc")).dt.total_microseconds().sum() / 1e6)
+        .agg(piece_s=pl.col("covered_s").sum())
         .join(
             measured.group_by("host", "gpu_index", "hour_utc").agg(attr_s=pl.col("gpu_s").sum()),
             on=["host", "gpu_index", "hour_utc"],

@@ -485,7 +485,7 @@ def test_lines_the_fast_split_does_not_know_are_parsed_whole(tmp_path: Path) -> 
 
 def test_frame_loads_into_the_raw_gpu_samples_table(tmp_path: Path) -> None:
     con = duckdb.connect()
-    con.execute((REPO / "sql" / "raw" / "create_raw_gpu_samples.sql").read_text())
+    con.execute((REPO / "sql" / "raw" / "schema_raw_gpu_samples.sql").read_text())
     for path in [DCGM / name for name in sorted(REAL)] + [write(tmp_path, MIG_SCRAPE)]:
         frame = read_file(path).frame
         assert frame.schema == dcgm_prometheus.SCHEMA

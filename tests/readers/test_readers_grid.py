@@ -440,8 +440,8 @@ def footprint(tmp_path_factory: pytest.TempPathFactory) -> dict[datetime, dict]:
                 "reader_sha256": None,
             }
             run(con, "upsert_ingest_manifest", manifest)
-        build_gpu_energy_intervals(con, cfg, start, end)
         build_job_allocations(con, cfg, start, end)
+        build_gpu_energy_intervals(con, cfg, start, end)
         build_gpu_energy_attributed(con, start, end)
         build_footprint_hourly(con, start, end)
         rows = pl.from_arrow(

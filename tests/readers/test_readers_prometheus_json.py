@@ -468,7 +468,7 @@ def test_sniff() -> None:
 
 def test_frame_loads_into_the_raw_gpu_samples_table(tmp_path: Path) -> None:
     con = duckdb.connect()
-    con.execute((REPO / "sql" / "raw" / "create_raw_gpu_samples.sql").read_text())
+    con.execute((REPO / "sql" / "raw" / "schema_raw_gpu_samples.sql").read_text())
     for name in sorted(REAL):
         doc, _ = range_from_scrape(DCGM / name)
         frame = read_file(write(tmp_path / name, json.dumps(doc))).frame

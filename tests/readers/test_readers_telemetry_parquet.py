@@ -72,7 +72,7 @@ def test_canonical_file_reads_every_column(tmp_path: Path) -> None:
 
 def test_frame_matches_the_raw_table_ddl_and_loads(tmp_path: Path) -> None:
     con = duckdb.connect()
-    con.execute((REPO / "sql" / "raw" / "create_raw_gpu_samples.sql").read_text())
+    con.execute((REPO / "sql" / "raw" / "schema_raw_gpu_samples.sql").read_text())
     ddl = [row[0] for row in con.execute("DESCRIBE raw_gpu_samples").fetchall()]
     frame = read_file(write(tmp_path, sample())).frame
     assert frame.columns == ddl

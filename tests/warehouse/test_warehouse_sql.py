@@ -16,7 +16,7 @@ def test_every_statement_is_found_by_its_name_in_a_layer_folder() -> None:
     layers = {p.parent.name for p in files.values()}
     assert layers == {"raw", "method", "disclosure", "checks", "bench", "sql"}
     assert files["insert_footprint_hourly"].parent.name == "method"
-    assert files["create_raw_gpu_samples"].parent.name == "raw"
+    assert files["schema_raw_gpu_samples"].parent.name == "raw"
     assert sql("select_period_daily") == files["select_period_daily"].read_text()
 
 
@@ -24,7 +24,7 @@ def test_schema_files_are_every_create_statement_in_name_order() -> None:
     names = schema_files()
     assert names == sorted(names)
     assert names == sorted(n for n in sql_files() if n.startswith("create_"))
-    for name in ("create_raw_gpu_samples", "create_ingest_manifest", "create_footprint_hourly"):
+    for name in ("create_lake_files", "create_ingest_manifest", "create_footprint_hourly"):
         assert name in names
 
 

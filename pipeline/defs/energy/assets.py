@@ -38,32 +38,6 @@ _common = {
 }
 
 
-@dg.asset(
-    deps=["landing_files", "inventory"],
-    check_specs=[md.reconciliation_spec("gpu_energy_intervals_reconciled", "gpu_energy_intervals")],
-    **_common,
-)
-def gpu_energy_intervals(context: dg.AssetExecutionContext, wattprint: WattprintResource):
-    """GPU power samples integrated into energy pieces (Wh), cut at hours; gaps estimated."""
-
-    def build(w: Window):
-        n = build_gpu_energy_intervals(w.con, w.cfg, w.start, w.end)
-        return n, reconcile.gpu_energy_intervals(w.con, w.cfg, w.start, w.end)
-
-    done = compute(context, wattprint, build, "select_gpu_energy_intervals_window_by_day")
-    by_day = done.summary
-    gpu_kwh = md.totals(by_day, ["energy_kwh"])["energy_kwh"]
-    estimated = md.totals(by_day.filter(pl.col("source") == "estimated"), ["energy_kwh"])
-    yield done.result(
-        {
-            "gpu_energy_kwh": gpu_kwh,
-            "estimated_energy_kwh": estimated["energy_kwh"],
-            "measured_share": md.share(gpu_kwh - estimated["energy_kwh"], gpu_kwh),
-        }
-    )
-    yield md.reconciliation_check(done.checks)
-
-
 @dg.asset(deps=["landing_files", "inventory"], **_common)
 def job_allocations(
     context: dg.AssetExecutionContext, wattprint: WattprintResource
@@ -82,6 +56,33 @@ def job_allocations(
             "unclassified_job_days": int(unclassified["jobs"].sum()) if unclassified.height else 0,
         }
     )
+
+
+@dg.asset(
+    deps=["landing_files", "inventory", job_allocations],
+    check_specs=[md.reconciliation_spec("gpu_energy_intervals_reconciled", "gpu_energy_intervals")],
+    **_common,
+)
+def gpu_energy_intervals(context: dg.AssetExecutionContext, wattprint: WattprintResource):
+    """GPU samples integrated into energy pieces (Wh), cut at hours and at the window's job
+    boundaries, gaps estimated; pieces attributed alike merged (pipeline/method/runs.py)."""
+
+    def build(w: Window):
+        n = build_gpu_energy_intervals(w.con, w.cfg, w.start, w.end)
+        return n, reconcile.gpu_energy_intervals(w.con, w.cfg, w.start, w.end)
+
+    done = compute(context, wattprint, build, "select_gpu_energy_intervals_window_by_day")
+    by_day = done.summary
+    gpu_kwh = md.totals(by_day, ["energy_kwh"])["energy_kwh"]
+    estimated = md.totals(by_day.filter(pl.col("source") == "estimated"), ["energy_kwh"])
+    yield done.result(
+        {
+            "gpu_energy_kwh": gpu_kwh,
+            "estimated_energy_kwh": estimated["energy_kwh"],
+            "measured_share": md.share(gpu_kwh - estimated["energy_kwh"], gpu_kwh),
+        }
+    )
+    yield md.reconciliation_check(done.checks)
 
 
 @dg.asset(

@@ -1,5 +1,8 @@
--- GPU energy pieces for one window [$start, $end), cut at hour boundaries, from consecutive samples
--- of each GPU (an interval runs from one sample to the next).
+-- REFERENCE, not run by the pipeline: GPU energy pieces for one window [$start, $end), cut at hour
+-- boundaries, from consecutive samples of each GPU (an interval runs from one sample to the next).
+-- The pipeline computes the same pieces in one streaming pass over the telemetry lake
+-- (pipeline/method/pieces.py, polars); the tests compare the two on every shape they build, so
+-- this statement is the method's executable specification. Grain: host × gpu_index × piece.
 -- 1. Energy counter (source 'counter', preferred). Where both samples carry energy_mj (the GPU's
 --    counter in mJ since boot), the interval's energy is the counter delta: exact, whatever the
 --    power did between the samples. It is placed at constant power, delta / duration, so cutting
@@ -34,7 +37,6 @@
 -- longer than max_fill_s gives no pieces anyway, so only a counter interval longer than a day
 -- crossing an edge is missed. The bound is what keeps a nightly run's cost independent of the
 -- history in the warehouse (the time filter prunes row groups by their min/max).
-INSERT INTO gpu_energy_intervals
 WITH readable AS NOT MATERIALIZED (
     -- read by three steps below: scanned again by each (cheap) rather than held (57.6 M rows a
     -- day for 10,000 GPUs at 15 s would spill)

@@ -1,2 +1,0 @@
--- Remove one landing file's rows before it is re-read (a changed file replaces its rows).
-DELETE FROM raw_gpu_samples WHERE source_path = $source_path;
