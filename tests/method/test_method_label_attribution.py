@@ -375,9 +375,7 @@ def test_rerun_is_bit_identical(wh_db) -> None:
     assert energy_conservation(con, D1, D2).passed
     # nothing is attributed twice: the GPU-seconds of the rows with a GPU add up to the pieces'
     # seconds; and every job and idle get some
-    (pieces_s,) = con.execute(
-        "SELECT sum(covered_s) FROM gpu_energy_intervals"
-    ).fetchone()
+    (pieces_s,) = con.execute("SELECT sum(covered_s) FROM gpu_energy_intervals").fetchone()
     (rows_s,) = con.execute(
         "SELECT sum(gpu_s) FROM gpu_energy_attributed WHERE gpu_index IS NOT NULL"
     ).fetchone()
