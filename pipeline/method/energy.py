@@ -28,9 +28,9 @@ import duckdb
 import polars as pl
 
 from pipeline.config import Config
-from pipeline.plausibility import GPU_POWER_MAX_TDP_RATIO
 from pipeline.method import passes
 from pipeline.method.pieces import Params
+from pipeline.plausibility import GPU_POWER_MAX_TDP_RATIO
 from pipeline.warehouse import replace_window
 
 # A counter decrease is read as a wrap only if the wrapped delta is energy the GPU could draw in

@@ -145,7 +145,8 @@ def intervals(
         .when(short & (e1 < e0) & (e0 <= TOP_64) & ((TOP_64 - e0) + e1 <= wrap_cap))
         .then((TOP_64 - e0) + e1),
         gap_power_w=pl.coalesce(
-            idle + span_w * (pl.col("u0") + pl.col("u1")) / 200.0, (pl.col("p0") + pl.col("p1")) / 2.0
+            idle + span_w * (pl.col("u0") + pl.col("u1")) / 200.0,
+            (pl.col("p0") + pl.col("p1")) / 2.0,
         ),
     )  # fmt: skip
     counter = pl.col("counter_mj").is_not_null()

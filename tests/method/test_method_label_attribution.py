@@ -13,7 +13,6 @@ Fleet: q1 (4 GPUs) and q2 (2 GPUs), site s1. GPUs draw a constant power sampled 
 from __future__ import annotations
 
 import tempfile
-
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
