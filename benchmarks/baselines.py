@@ -5,6 +5,9 @@
   host, clipped to the overlap and shared by GPU count, summed per job. It is what the stage
   would cost if it did nothing else: no hour cuts, gaps, counters, labels, idle remainder,
   scheduler estimates or stored intermediate tables.
+- `numpy_floor`: the physical floor of reading the samples at all: one vectorised pass per file
+  (numpy, one core, no sort: the files hold each GPU's samples in time order), the trapezoid per
+  GPU summed. GPU energy only, no jobs: what no method that reads every sample can beat.
 - `pandas_attribution`: the same method written the straightforward way in pandas (sort, shift
   within each GPU, merge on host, filter overlaps, group by job).
 
@@ -38,6 +41,21 @@ def floor(files: list[Path], allocations: pa.Table, host_gpus: int) -> dict[str,
     finally:
         con.close()
     return dict(rows)
+
+
+def numpy_floor(files: list[Path]) -> float:
+    """Total GPU energy (Wh) of the files: trapezoid between consecutive samples of each GPU."""
+    total = 0.0
+    for f in files:
+        t = pq.read_table(f, columns=["ts_utc", "host", "gpu_index", "power_w"])
+        ts = t.column("ts_utc").combine_chunks().cast(pa.int64()).to_numpy() / 1e6
+        host = t.column("host").combine_chunks().dictionary_encode().indices.to_numpy()
+        gpu = t.column("gpu_index").combine_chunks().to_numpy()
+        power = t.column("power_w").combine_chunks().to_numpy()
+        same = (host[1:] == host[:-1]) & (gpu[1:] == gpu[:-1])
+        wh = (ts[1:] - ts[:-1]) * (power[1:] + power[:-1]) / 7200.0
+        total += float(wh[same].sum())
+    return total
 
 
 def pandas_attribution(

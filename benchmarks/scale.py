@@ -34,7 +34,7 @@ from typing import Annotated
 import duckdb
 import typer
 
-from benchmarks.baselines import ALLOCATION_COLUMNS, floor, pandas_attribution
+from benchmarks.baselines import ALLOCATION_COLUMNS, floor, numpy_floor, pandas_attribution
 from benchmarks.fleet import Fleet, FleetSpec, generate
 from pipeline.config import Config, load_config
 from pipeline.demo.hardware import GPUS_PER_NODE
@@ -164,6 +164,11 @@ def compare(result: Result, fleet: Fleet, cfg: Config, pandas_files: int) -> Non
                      lambda: floor(files, allocations, GPUS_PER_NODE))  # fmt: skip
     ours_s = result.stage("energy pieces").seconds + result.stage("attribution").seconds
     result.ratios["attribution / floor (time)"] = ours_s / result.stage("floor query").seconds
+    numpy_wh = timed(result, "numpy one-pass floor", fleet.samples, lambda: numpy_floor(files))
+    result.ratios["samples -> job energy / numpy one-pass floor (time)"] = (
+        ours_s / result.stage("numpy one-pass floor").seconds
+    )
+    result.notes.append(f"numpy floor total GPU energy {numpy_wh:,.0f} Wh")
     some = files[:pandas_files]
     per_file = fleet.samples // len(files)
     pandas_wh = timed(result, "pandas baseline", per_file * len(some),

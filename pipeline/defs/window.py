@@ -20,7 +20,7 @@ from pipeline.warehouse import frame
 T = TypeVar("T")
 
 
-def window(context: dg.AssetExecutionContext) -> tuple[datetime, datetime]:
+def window(context: dg.AssetExecutionContext | dg.OpExecutionContext) -> tuple[datetime, datetime]:
     """The run's time window as naive UTC datetimes (one partition or a single-run range)."""
     tw = context.partition_time_window
     return tw.start.replace(tzinfo=None), tw.end.replace(tzinfo=None)
@@ -65,20 +65,21 @@ class Computed(Generic[T]):
 
 
 def compute(
-    context: dg.AssetExecutionContext,
+    context: dg.AssetExecutionContext | dg.OpExecutionContext,
     wattprint: WattprintResource,
     build: Callable[[Window], tuple[int, T]],
     summary: str,
+    asset: str | None = None,
 ) -> Computed[T]:
     """Run `build` on the window (it writes the window's rows and returns their count with what
     the checks need), then read the summary (`sql/<summary>.sql`) and the input files, all on one
-    connection."""
+    connection. `asset`: the asset's name, where `context` is an op's inside a graph asset."""
     start, end = window(context)
     cfg = wattprint.config()
     with wattprint.connect() as con:
         w = Window(start, end, cfg, con)
         rows, checks = build(w)
         by_window = frame(con, summary, w.bounds)
-        asset = context.asset_key.to_user_string()
+        asset = asset or context.asset_key.to_user_string()
         files = md.input_files(con, asset, start, end, cfg.warehouse_path)
     return Computed(rows, checks, by_window, files)

@@ -13,7 +13,6 @@ from pipeline.method.energy import (
     build_daily_summary,
     build_footprint_hourly,
     build_gpu_energy_attributed,
-    build_gpu_energy_intervals,
 )
 from pipeline.warehouse import one
 
@@ -59,34 +58,7 @@ def job_allocations(
 
 
 @dg.asset(
-    deps=["landing_files", "inventory", job_allocations],
-    check_specs=[md.reconciliation_spec("gpu_energy_intervals_reconciled", "gpu_energy_intervals")],
-    **_common,
-)
-def gpu_energy_intervals(context: dg.AssetExecutionContext, wattprint: WattprintResource):
-    """GPU samples integrated into energy pieces (Wh), cut at hours and at the window's job
-    boundaries, gaps estimated; pieces attributed alike merged (pipeline/method/runs.py)."""
-
-    def build(w: Window):
-        n = build_gpu_energy_intervals(w.con, w.cfg, w.start, w.end)
-        return n, reconcile.gpu_energy_intervals(w.con, w.cfg, w.start, w.end)
-
-    done = compute(context, wattprint, build, "select_gpu_energy_intervals_window_by_day")
-    by_day = done.summary
-    gpu_kwh = md.totals(by_day, ["energy_kwh"])["energy_kwh"]
-    estimated = md.totals(by_day.filter(pl.col("source") == "estimated"), ["energy_kwh"])
-    yield done.result(
-        {
-            "gpu_energy_kwh": gpu_kwh,
-            "estimated_energy_kwh": estimated["energy_kwh"],
-            "measured_share": md.share(gpu_kwh - estimated["energy_kwh"], gpu_kwh),
-        }
-    )
-    yield md.reconciliation_check(done.checks)
-
-
-@dg.asset(
-    deps=[gpu_energy_intervals, job_allocations],
+    deps=["gpu_energy_intervals", job_allocations],
     check_specs=[
         dg.AssetCheckSpec("energy_conserved", asset="gpu_energy_attributed", blocking=True),
         md.reconciliation_spec("gpu_energy_attributed_reconciled", "gpu_energy_attributed"),
