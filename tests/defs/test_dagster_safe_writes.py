@@ -25,6 +25,7 @@ from pipeline.config import load_config
 from pipeline.definitions import build_defs
 from pipeline.demo.fleet import generate_fleet
 from pipeline.orchestrate import DATA_ASSETS, QUIET
+from pipeline.warehouse import lake
 
 REPO = Path(__file__).resolve().parents[2]
 DAYS = ["2026-10-01", "2026-10-02", "2026-10-03"]
@@ -49,7 +50,10 @@ def _config(fleet: Path, name: str, copy_of: Path | None = None) -> Path:
     if copy_of is not None:
         target = load_config(path).warehouse_path
         target.parent.mkdir(parents=True)
-        shutil.copyfile(load_config(copy_of).warehouse_path, target)
+        source = load_config(copy_of).warehouse_path
+        shutil.copyfile(source, target)
+        # the warehouse and its telemetry lake are one: a copy takes both
+        shutil.copytree(lake.root_for(source), lake.root_for(target))
     return path
 
 
@@ -331,7 +335,12 @@ LAUNCHER = textwrap.dedent(
     # would import Dagster and the pipeline afresh for every step)
     preload = ["test_dagster_safe_writes", "pipeline.reporting", "pipeline.method.cost"]
     start = {"forkserver": {"preload_modules": preload}}
-    run_config = QUIET | {"execution": {"config": {"start_method": start}}}
+    # each day's energy pass in 4 units (a step each), so units run in parallel too
+    plan = {"plan_energy_units": {"config": {"units_per_day": 4}}}
+    run_config = QUIET | {
+        "execution": {"config": {"start_method": start}},
+        "ops": {"gpu_energy_intervals": {"ops": plan}},
+    }
     with dg.instance_for_test(temp_dir=home) as instance:
         with dg.execute_job(
             job, instance=instance, run_config=run_config, tags={"dagster/partition": day}
@@ -406,6 +415,13 @@ def test_multiprocess_concurrent_partitions_match_in_process(fleet, ingested, co
         assert run["success"], f"run of {day}: " + "\n".join(run["errors"] + run["messages"])
         assert run["materialised"] == sorted(DATA_ASSETS)
         assert not [m for m in run["messages"] if "Could not set lock" in m]
+        # the day's energy pass ran as 4 unit steps, each its own process
+        units = {
+            k
+            for _, kind, k in run["steps"]
+            if kind == "STEP_SUCCESS" and "compute_energy_unit[" in k
+        }
+        assert len(units) == 4, units
     # steps of several processes ran at once, and the warehouse came out as computed in-process
     overlap = _max_overlap(runs)
     assert overlap >= 2

@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.config import Config
 from pipeline.inventory import load_inventory
-from pipeline.method import passes
+from pipeline.method import passes, staging
 from pipeline.method.checks import energy_conservation
 from pipeline.method.energy import (
     build_gpu_energy_attributed,
@@ -196,3 +196,21 @@ def test_a_unit_failing_midway_leaves_the_warehouse_as_it_was(fleet, monkeypatch
     with pytest.raises(MemoryError):
         build_gpu_energy_intervals(con, cfg, D1, D3)
     assert _stored(con) == before
+
+
+def test_staged_units_commit_only_when_every_unit_has_a_result(fleet) -> None:
+    con, cfg = fleet
+    build_gpu_energy_intervals(con, cfg, D1, D3)
+    reference = _stored(con)[0]
+    con.execute("DELETE FROM gpu_energy_intervals")
+    folder, keys = staging.plan(con, cfg, D1, D3, units_per_day=3)
+    assert len(keys) == 6
+    for key in keys[:-1]:  # the last unit's worker was killed: no result file
+        staging.run_unit(folder, key)
+    with pytest.raises(staging.StageIncomplete, match="1 of 6 energy units have no result"):
+        staging.commit(con, folder)
+    assert _stored(con)[0] == []
+    staging.run_unit(folder, keys[-1])  # the retried step
+    assert staging.commit(con, folder) == len(reference)
+    assert _stored(con)[0] == reference
+    assert not folder.exists()  # the stage is cleared once committed

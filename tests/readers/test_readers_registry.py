@@ -120,11 +120,18 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
+def _ddl(table: str) -> Path:
+    """The statement defining a raw table's columns: a warehouse table's CREATE, or for GPU
+    samples (Parquet files in the telemetry lake) the lake's schema."""
+    name = "schema" if table == "raw_gpu_samples" else "create"
+    return REPO / "sql" / "raw" / f"{name}_{table}.sql"
+
+
 def test_every_format_has_a_sample_and_a_table_ddl() -> None:
     # Parquet formats are tested in their own modules' tests (SAMPLES holds text).
     assert sorted(f.name for f in FORMATS if f.container == "text") == sorted(SAMPLES)
     for fmt in FORMATS:
-        assert (REPO / "sql" / "raw" / f"create_{fmt.table}.sql").is_file(), fmt.table
+        assert _ddl(fmt.table).is_file(), fmt.table
 
 
 @pytest.mark.parametrize("fmt", sorted(SAMPLES))
@@ -142,7 +149,7 @@ def test_detection_is_by_content_not_by_name(tmp_path: Path, fmt: str) -> None:
 def test_frame_matches_the_raw_table_ddl_and_loads(tmp_path: Path, fmt: str) -> None:
     table = TABLE_OF[fmt]
     con = duckdb.connect()
-    con.execute((REPO / "sql" / "raw" / f"create_{table}.sql").read_text())
+    con.execute(_ddl(table).read_text())
     ddl = warehouse.run(con, "select_table_columns", {"table": table}).fetchall()
     frame = read_file(_write(tmp_path, "in.txt", SAMPLES[fmt])).frame
     assert frame.columns == [row[0] for row in ddl]
