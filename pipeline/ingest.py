@@ -160,10 +160,10 @@ def _replace_file_rows(
     """One transaction: the file's old rows out, its new rows, quarantine and manifest in. GPU
     samples go to the telemetry lake: written before the transaction lists them, and the old
     files removed after it forgets them (pipeline/warehouse/lake.py)."""
-    root = lake.root_of(con)
+    store = lake.store_of(con)
     new_files = None
     if frame is not None and table == GPU_TABLE:
-        new_files = lake.write(root, frame.with_columns(source_path=pl.lit(rel)))
+        new_files = lake.write(store, frame.with_columns(source_path=pl.lit(rel)))
     old_files = run(con, "select_lake_files_source", {"source_path": rel}).fetchall()
     try:
         with transaction(con):
@@ -178,12 +178,12 @@ def _replace_file_rows(
             run(con, "upsert_ingest_manifest", manifest)
     except BaseException:
         if new_files is not None:
-            lake.remove(root, new_files.get_column("path").to_list())
+            store.remove(new_files.get_column("path").to_list())
         raise
     if replaces and old_files:
-        lake.remove(root, [r[0] for r in old_files])
+        store.remove([r[0] for r in old_files])
     if replaces or new_files is not None:
-        lake.refresh_view(con, root)
+        lake.refresh_view(con, store)
 
 
 def ingest_file(
@@ -293,7 +293,10 @@ def ingest_landing(
     """Ingest every new or changed landing file; files removed from landing keep their rows."""
     summary = IngestSummary()
     limits = Limits.from_config(cfg)
-    lake.collect_garbage(con, lake.root_of(con))  # files a crashed ingest wrote, never listed
+    store = lake.locate(
+        con, cfg.lake_root
+    )  # the config's lake; refuses another than the one in use
+    lake.collect_garbage(con, store)  # files a crashed ingest wrote, never listed
     for path in landing_files(cfg.landing_dir):
         outcome = ingest_file(con, cfg, path, gpu_days_later=True, limits=limits)
         summary.files.append(outcome)

@@ -21,6 +21,9 @@ class Paths(Strict):
     landing: Path = Path("landing")
     warehouse: Path = Path("warehouse/wattprint.duckdb")
     reports: Path = Path("reports")
+    # the telemetry lake (GPU samples as Parquet): a folder, or s3://bucket/prefix on S3-compatible
+    # storage (credentials and endpoint from the environment: AWS_*); default beside the warehouse
+    lake: str | None = None
 
 
 class Site(Strict):

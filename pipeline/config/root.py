@@ -86,6 +86,17 @@ class Config(Strict):
         return self.resolve(self.paths.warehouse)
 
     @property
+    def lake_root(self) -> str:
+        """Where the telemetry lake is: `paths.lake` (a folder, relative to the config, or
+        s3://...), else the folder beside the warehouse file (`wattprint.lake`)."""
+        from pipeline.warehouse.lake import root_for
+
+        lake = self.paths.lake
+        if lake is None:
+            return str(root_for(self.warehouse_path))
+        return lake if lake.startswith("s3://") else str(self.resolve(Path(lake)))
+
+    @property
     def reports_dir(self) -> Path:
         return self.resolve(self.paths.reports)
 

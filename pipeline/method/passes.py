@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -22,6 +21,7 @@ import polars as pl
 from pipeline.method import runs
 from pipeline.method.pieces import COLUMNS, Params, pieces
 from pipeline.warehouse import frame, insert_frame, lake, run, transaction
+from pipeline.warehouse.store import Store
 
 # a unit holds about this many samples at most (~70 B each in memory while priced): the buckets
 # of a day are grouped up to it, so memory stays bounded whatever the fleet
@@ -33,7 +33,7 @@ DAY = timedelta(days=1)
 class Inputs:
     """What every unit shares, read once from the warehouse."""
 
-    root: Path  # the lake folder
+    lake: str  # the lake's root: a folder or s3://... (pipeline/warehouse/store.py)
     params: Params
     hosts: pl.DataFrame  # host, site, idle_w, tdp_w
     mtimes: pl.DataFrame  # source_path, mtime_ns
@@ -44,7 +44,7 @@ class Inputs:
         cls, con: duckdb.DuckDBPyConnection, params: Params, start: datetime, end: datetime
     ) -> Inputs:
         return cls(
-            root=lake.root_of(con),
+            lake=lake.store_of(con).root,
             params=params,
             hosts=frame(con, "select_hosts_power"),
             mtimes=frame(con, "select_manifest_mtimes"),
@@ -56,7 +56,7 @@ class Inputs:
 class Unit:
     start: datetime  # a UTC day
     buckets: tuple[int, ...]
-    files: tuple[str, ...]  # lake paths, relative to the lake folder
+    files: tuple[str, ...]  # lake paths, relative to the lake's root
     rows: int  # samples of its own day
 
     @property
@@ -115,8 +115,8 @@ def read_samples(inputs: Inputs, unit: Unit) -> pl.DataFrame:
     if not unit.files:
         return pl.DataFrame(schema={c: lake.schema()[c] for c in COLUMNS})
     return (
-        pl.scan_parquet([inputs.root / p for p in unit.files])
-        .select(COLUMNS)
+        Store(inputs.lake)
+        .scan(list(unit.files), list(COLUMNS))
         .filter(pl.col("ts_utc") >= unit.start - back, pl.col("ts_utc") < unit.end + back)
         .collect()
     )

@@ -151,8 +151,8 @@ def connect(
                 for name in schema_files():
                     con.execute(sql(name))
                     _migrate(con, path, name)
-                lake.migrate_table(con, lake.root_for(path))
-            lake.refresh_view(con, lake.root_for(path))
+                lake.migrate_table(con)
+            lake.refresh_view(con)
             yield con
         finally:
             con.close()

@@ -8,8 +8,11 @@ file's accepted samples once, as Parquet, under the lake folder beside the wareh
     gpu_samples/day=<UTC day>/bucket=<host bucket>/<source key>-<generation>.parquet
 
 one file per landing file × UTC day × host bucket, rows sorted by host, GPU and time, so the work
-of one (day, bucket) reads only its own files. The bucket of a host is CRC-32 of its name modulo
-`BUCKETS`, fixed for a lake (changing it means rebuilding the lake from the landing files).
+of one (day, bucket) reads only its own files. The lake can instead live on S3-compatible object
+storage (config `paths.lake: s3://bucket/prefix`, pipeline/warehouse/store.py); the warehouse
+records where its lake is (`lake_location`) and refuses to be pointed at another one. The bucket
+of a host is CRC-32 of its name modulo `BUCKETS`, fixed for a lake (changing it means rebuilding
+the lake from the landing files).
 
 The table `lake_files` (sql/raw/create_lake_files.sql) lists the files that count. Files are
 written before the warehouse transaction that lists them and removed after the one that forgets
@@ -22,7 +25,6 @@ they replace; `pipeline.warehouse.insert_frame` into `raw_gpu_samples` writes la
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
 import zlib
 from functools import cache
@@ -31,6 +33,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipeline.warehouse.store import Store
+
 SAMPLES = "raw_gpu_samples"
 BUCKETS = 64
 FOLDER = "gpu_samples"
@@ -38,20 +42,64 @@ SORT = ("host", "gpu_index", "ts_utc", "line")
 
 
 def root_for(warehouse_path: Path | str) -> Path:
-    """The lake folder of a warehouse file: `wattprint.duckdb` → `wattprint.lake`."""
+    """The default lake folder of a warehouse file: `wattprint.duckdb` → `wattprint.lake`."""
     path = Path(warehouse_path)
     return path.with_name(path.stem + ".lake")
 
 
-def root_of(con: duckdb.DuckDBPyConnection) -> Path:
-    """The lake folder of the warehouse file `con` is connected to."""
+def _database_path(con: duckdb.DuckDBPyConnection) -> str | None:
     rows = con.execute(
         "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
     ).fetchall()
-    row = rows[0] if rows else None
-    if row is None or not row[0]:
+    return rows[0][0] if rows and rows[0][0] else None
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [name]
+        ).fetchall()[0][0]
+    )
+
+
+def store_of(con: duckdb.DuckDBPyConnection) -> Store:
+    """The lake of the warehouse `con` is connected to: where it recorded it, else the folder
+    beside the file."""
+    from pipeline.warehouse import run
+
+    if _has_table(con, "lake_location"):
+        rows = run(con, "select_lake_location").fetchall()
+        if rows:
+            return Store(rows[0][0])
+    path = _database_path(con)
+    if path is None:
         raise ValueError("the telemetry lake lives beside a warehouse file; this is in memory")
-    return root_for(row[0])
+    return Store(root_for(path))
+
+
+class LakeMoved(ValueError):
+    """The config names another lake than the one the warehouse's samples are in."""
+
+
+def locate(con: duckdb.DuckDBPyConnection, root: str) -> Store:
+    """Record that this warehouse's lake is at `root` (the config's `paths.lake`, or the folder
+    beside the file). A warehouse that already lists files elsewhere refuses: its samples would
+    be lost to it."""
+    from pipeline.warehouse import run
+
+    here = store_of(con)
+    if here.root == Store(root).root:
+        if not run(con, "select_lake_location").fetchall():
+            run(con, "upsert_lake_location", {"root": here.root})
+        return here
+    if listed(con):
+        raise LakeMoved(
+            f"the warehouse's GPU samples are in the lake at {here.root}, but the config says "
+            f"paths.lake is {root}; move the lake's files there and update lake_location, or "
+            "point paths.lake back, or delete the warehouse to rebuild it from the landing files"
+        )
+    run(con, "upsert_lake_location", {"root": Store(root).root})
+    return Store(root)
 
 
 def bucket_of(host: str, buckets: int = BUCKETS) -> int:
@@ -101,7 +149,7 @@ def _source_key(source_path: str) -> str:
     return hashlib.sha256(source_path.encode()).hexdigest()[:16]
 
 
-def write(root: Path, frame: pl.DataFrame) -> pl.DataFrame:
+def write(store: Store, frame: pl.DataFrame) -> pl.DataFrame:
     """Write samples (any number of landing files, by `source_path`) as new lake files; the
     rows for `lake_files` describing them. Nothing counts until those rows are inserted."""
     frame = _conform(frame)
@@ -119,16 +167,10 @@ def write(root: Path, frame: pl.DataFrame) -> pl.DataFrame:
         ["source_path", "day", "bucket"], maintain_order=True
     ):
         rel = f"{FOLDER}/day={day}/bucket={bucket:03d}/{_source_key(source)}-{generation}.parquet"
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name("." + target.name + ".tmp")
         part = part.drop("day", "bucket").sort(SORT)
-        part.write_parquet(tmp, statistics=True)
-        os.replace(tmp, target)
+        size = store.write_parquet(rel, part)
         ts = part.get_column("ts_utc")
-        rows.append(
-            (source, day, bucket, rel, part.height, target.stat().st_size, ts.min(), ts.max())
-        )
+        rows.append((source, day, bucket, rel, part.height, size, ts.min(), ts.max()))
     return pl.DataFrame(rows, schema=_FILES_SCHEMA, orient="row")
 
 
@@ -144,54 +186,50 @@ _FILES_SCHEMA = {
 }
 
 
-def remove(root: Path, paths: list[str]) -> None:
-    """Delete lake files no longer listed (after the transaction that forgot them)."""
-    for rel in paths:
-        (root / rel).unlink(missing_ok=True)
-
-
 def listed(con: duckdb.DuckDBPyConnection) -> list[str]:
     from pipeline.warehouse import run
 
     return [r[0] for r in run(con, "select_lake_files").fetchall()]
 
 
-def collect_garbage(con: duckdb.DuckDBPyConnection, root: Path) -> int:
+def collect_garbage(con: duckdb.DuckDBPyConnection, store: Store) -> int:
     """Remove lake files nothing lists (left by a write that crashed before it committed); the
     number removed. Call under the warehouse's exclusive lock (an ingest), never beside one."""
-    folder = root / FOLDER
-    if not folder.is_dir():
-        return 0
     keep = set(listed(con))
-    gone = 0
-    for path in folder.rglob("*"):
-        if path.is_file() and path.relative_to(root).as_posix() not in keep:
-            path.unlink(missing_ok=True)
-            gone += 1
-    return gone
+    stray = [rel for rel in store.files(FOLDER) if rel not in keep]
+    store.remove(stray)
+    return len(stray)
 
 
 def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def refresh_view(con: duckdb.DuckDBPyConnection, root: Path | None = None) -> None:
-    """(Re)create the temporary view `raw_gpu_samples` over the listed lake files. A view cannot
-    take bound parameters, so the paths are quoted here (DuckDB's '' escape); they are ours (the
-    lake folder and names built from a day, a number and hex digits)."""
-    root = root or root_of(con)
-    has_table = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'lake_files' AND NOT temporary"
-    ).fetchall()[0][0]
-    paths = listed(con) if has_table else []
-    columns = ", ".join(f'CAST("{c}" AS {_duck_type(c)}) AS "{c}"' for c in schema())
-    if paths:
-        files = ", ".join(_quoted(str(root / p)) for p in paths)
-        body = f"SELECT {columns} FROM read_parquet([{files}])"
+def refresh_view(con: duckdb.DuckDBPyConnection, store: Store | None = None) -> None:
+    """(Re)create the temporary view `raw_gpu_samples` over the listed lake files. A folder's
+    files are read by DuckDB itself; a view cannot take bound parameters, so their paths are
+    quoted here (DuckDB's '' escape; they are ours: the lake folder and names built from a day,
+    a number and hex digits). Object storage is read through a pyarrow dataset registered under
+    the same name (DuckDB pushes filters and columns down to it)."""
+    store = store or store_of(con)
+    paths = listed(con) if _has_table(con, "lake_files") else []
+    try:
+        con.unregister(SAMPLES)
+    except duckdb.Error:
+        pass
+    nulls = ", ".join(f'CAST(NULL AS {_duck_type(c)}) AS "{c}"' for c in schema())
+    if not paths:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {SAMPLES} AS SELECT {nulls} LIMIT 0")
+    elif store.remote:
+        con.execute(f"DROP VIEW IF EXISTS temp.{SAMPLES}")
+        con.register(
+            SAMPLES, store.dataset(paths, schema=pl.DataFrame(schema=schema()).to_arrow().schema)
+        )
     else:
-        nulls = ", ".join(f'CAST(NULL AS {_duck_type(c)}) AS "{c}"' for c in schema())
-        body = f"SELECT {nulls} LIMIT 0"
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {SAMPLES} AS {body}")
+        columns = ", ".join(f'CAST("{c}" AS {_duck_type(c)}) AS "{c}"' for c in schema())
+        files = ", ".join(_quoted(str(store.local(p))) for p in paths)
+        body = f"SELECT {columns} FROM read_parquet([{files}])"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {SAMPLES} AS {body}")
 
 
 def _duck_type(column: str) -> str:
@@ -203,31 +241,27 @@ def append(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
     `raw_gpu_samples`); the rows added."""
     from pipeline.warehouse import insert_frame, transaction
 
-    root = root_of(con)
-    files = write(root, frame)
+    store = store_of(con)
+    files = write(store, frame)
     try:
         with transaction(con):
             insert_frame(con, "lake_files", files)
     except BaseException:
-        remove(root, files.get_column("path").to_list())
+        store.remove(files.get_column("path").to_list())
         raise
-    refresh_view(con, root)
+    refresh_view(con, store)
     return frame.height
 
 
-def migrate_table(con: duckdb.DuckDBPyConnection, root: Path) -> int:
+def migrate_table(con: duckdb.DuckDBPyConnection) -> int:
     """Move the samples of a warehouse from before the lake (a `raw_gpu_samples` table) into
     the lake and drop the table; the rows moved."""
     from pipeline.warehouse import insert_frame, transaction
 
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() "
-        "WHERE table_name = 'raw_gpu_samples' AND schema_name = 'main' AND NOT temporary"
-    ).fetchall()[0][0]
-    if not exists:
+    if not _has_table(con, SAMPLES):
         return 0
     frame = con.sql("SELECT * FROM main.raw_gpu_samples").pl()
-    files = write(root, frame)
+    files = write(store_of(con), frame)
     with transaction(con):
         insert_frame(con, "lake_files", files)
         con.execute("DROP TABLE main.raw_gpu_samples")

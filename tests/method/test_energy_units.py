@@ -203,14 +203,14 @@ def test_staged_units_commit_only_when_every_unit_has_a_result(fleet) -> None:
     build_gpu_energy_intervals(con, cfg, D1, D3)
     reference = _stored(con)[0]
     con.execute("DELETE FROM gpu_energy_intervals")
-    folder, keys = staging.plan(con, cfg, D1, D3, units_per_day=3)
+    stage, keys = staging.plan(con, cfg, D1, D3, units_per_day=3)
     assert len(keys) == 6
     for key in keys[:-1]:  # the last unit's worker was killed: no result file
-        staging.run_unit(folder, key)
+        staging.run_unit(stage, key)
     with pytest.raises(staging.StageIncomplete, match="1 of 6 energy units have no result"):
-        staging.commit(con, folder)
+        staging.commit(con, stage)
     assert _stored(con)[0] == []
-    staging.run_unit(folder, keys[-1])  # the retried step
-    assert staging.commit(con, folder) == len(reference)
+    staging.run_unit(stage, keys[-1])  # the retried step
+    assert staging.commit(con, stage) == len(reference)
     assert _stored(con)[0] == reference
-    assert not folder.exists()  # the stage is cleared once committed
+    assert not staging.exists(stage)  # the stage is cleared once committed

@@ -15,8 +15,6 @@ fails or is killed leaves no result, so the commit refuses the stage and the war
 window's rows as they were.
 """
 
-from pathlib import Path
-
 import dagster as dg
 import polars as pl
 
@@ -24,6 +22,7 @@ from pipeline.defs import metadata as md
 from pipeline.defs.resources import WattprintResource
 from pipeline.defs.window import Window, compute, window
 from pipeline.method import reconcile, staging
+from pipeline.warehouse import lake
 
 RECONCILED = "gpu_energy_intervals_reconciled"
 
@@ -41,29 +40,27 @@ def plan_energy_units(
 ):
     start, end = window(context)
     with wattprint.connect() as con:
-        folder, keys = staging.plan(
+        stage, keys = staging.plan(
             con, wattprint.config(), start, end, units_per_day=config.units_per_day
         )
     context.log.info(f"{len(keys)} energy units for {start:%Y-%m-%d} .. {end:%Y-%m-%d}")
     for key in keys:
-        yield dg.DynamicOutput(str(folder / key), mapping_key=key.replace("-", "_"))
+        yield dg.DynamicOutput(f"{stage}#{key}", mapping_key=key.replace("-", "_"))
 
 
 @dg.op
 def compute_energy_unit(context: dg.OpExecutionContext, unit: str) -> str:
-    folder, key = Path(unit).parent, Path(unit).name
-    return str(staging.run_unit(folder, key))
+    stage, _, key = unit.rpartition("#")
+    return staging.run_unit(stage, key)
 
 
 @dg.op(out={"result": dg.Out(dg.Nothing), RECONCILED: dg.Out(dg.Nothing)})
 def commit_energy_units(
     context: dg.OpExecutionContext, wattprint: WattprintResource, units: list[str]
 ):
-    start, end = window(context)
-    folder = staging.stage_dir(staging.lake_root(wattprint.config()), start, end)
-
     def build(w: Window):
-        n = staging.commit(w.con, folder)
+        stage = staging.address(lake.store_of(w.con).root, w.start, w.end)
+        n = staging.commit(w.con, stage)
         return n, reconcile.gpu_energy_intervals(w.con, w.cfg, w.start, w.end)
 
     done = compute(

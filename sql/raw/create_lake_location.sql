@@ -1,0 +1,6 @@
+-- Where this warehouse's telemetry lake is: a folder or s3://bucket/prefix (config paths.lake;
+-- by default the folder beside the warehouse file). Grain: one row.
+CREATE TABLE IF NOT EXISTS lake_location (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    root VARCHAR NOT NULL
+);
