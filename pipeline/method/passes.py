@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 
 from pipeline.method import runs
-from pipeline.method.pieces import COLUMNS, Params, pieces
+from pipeline.method.pieces import COLUMNS, Params, named, pieces
 from pipeline.warehouse import frame, insert_frame, lake, run, transaction
 from pipeline.warehouse.store import Store
 
@@ -122,16 +122,22 @@ def read_samples(inputs: Inputs, unit: Unit) -> pl.DataFrame:
     )
 
 
+def _pieces(inputs: Inputs, unit: Unit) -> tuple[pl.DataFrame, pl.DataFrame]:
+    samples = read_samples(inputs, unit)
+    return pieces(samples, inputs.hosts, inputs.mtimes, unit.start, unit.end, inputs.params)
+
+
 def unit_pieces(inputs: Inputs, unit: Unit) -> pl.DataFrame:
     """The unit's energy pieces (not merged): what the tests compare with the SQL reference."""
-    return pieces(
-        read_samples(inputs, unit), inputs.hosts, inputs.mtimes, unit.start, unit.end, inputs.params
-    )
+    return named(*_pieces(inputs, unit))
 
 
 def run_unit(inputs: Inputs, unit: Unit) -> pl.DataFrame:
     """The unit's merged pieces, the rows gpu_energy_intervals stores."""
-    return runs.merge(unit_pieces(inputs, unit), inputs.allocations, unit.start, unit.end)
+    keyed, names = _pieces(inputs, unit)
+    allocations = inputs.allocations.join(names.select("host", "host_code"), on="host")
+    merged = runs.merge(keyed, allocations, unit.start, unit.end)
+    return named(merged, names).select(runs.COLUMNS)
 
 
 def commit(

@@ -24,6 +24,8 @@ US = 1_000_000
 HOUR_US = 3600 * US
 TOP_32 = 2.0**32
 TOP_64 = 2.0**64
+# sources of a piece, as a small enum while per sample
+SOURCE = pl.Enum(["counter", "estimated", "samples"])
 READINGS = ("power_w", "util_pct", "energy_mj")
 COLUMNS = ("source_path", "line", "host", "gpu_index", "gpu_uuid", "ts_utc", *READINGS, "workload")
 
@@ -90,6 +92,34 @@ def _deduplicated(s: pl.DataFrame, start: datetime, end: datetime, mtimes: pl.Da
     return pl.concat([joined.filter(~repeat), once], how="vertical").drop("may_repeat")
 
 
+def _strictly_ordered(s: pl.DataFrame) -> bool:
+    """Each GPU's rows contiguous, with strictly rising times: then no GPU has two files whose
+    spans overlap and no sample is repeated, so `_deduplicated` has nothing to do (and nothing
+    needs sorting: the lake's files hold each GPU's samples in time order)."""
+    if s.height < 2:
+        return True
+    changes = s.get_column("gpu").diff().slice(1) != 0
+    rise = s.get_column("ts_utc").diff().slice(1).dt.total_microseconds() > 0
+    contiguous = s.get_column("gpu").n_unique() == int(changes.sum()) + 1
+    return contiguous and bool((changes | rise).all())
+
+
+def _near_window(s: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFrame:
+    """Ordered samples of [start, end) with each GPU's last sample before it and first after
+    it (what `_deduplicated` keeps when nothing is read twice)."""
+    ts, gpu = pl.col("ts_utc"), pl.col("gpu")
+    last_before = (ts < start) & ((gpu.shift(-1) != gpu).fill_null(True) | (ts.shift(-1) >= start))
+    first_after = (ts >= end) & ((gpu.shift(1) != gpu).fill_null(True) | (ts.shift(1) < end))
+    return s.filter(((ts >= start) & (ts < end)) | last_before | first_after)
+
+
+def _host_names(s: pl.DataFrame, hosts: pl.DataFrame) -> pl.DataFrame:
+    """host_code → host, site and power model, for the inventory hosts among the samples (a
+    join on the code, an integer, instead of the name per sample); others have no row."""
+    codes = s.group_by("host_code").agg(pl.col("host").first())
+    return codes.join(hosts.select("host", "site", "idle_w", "tdp_w"), on="host")
+
+
 def intervals(
     samples: pl.DataFrame,
     hosts: pl.DataFrame,
@@ -97,35 +127,49 @@ def intervals(
     start: datetime,
     end: datetime,
     p: Params,
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Priced intervals between consecutive samples of each GPU that touch [start, end):
-    host, gpu_index, site, workload, t0, t1, p0, p1 (W, linear between), source."""
+    host_code, gpu_index, workload, t0, t1, p0, p1 (W, linear between), source; and the hosts'
+    names and sites by host_code (per-sample rows carry the integer, not the strings)."""
     back = timedelta(seconds=p.lookback_s)
     s = samples.filter(
         pl.any_horizontal(pl.col(c).is_not_null() for c in READINGS),
         pl.col("ts_utc") >= start - back,
         pl.col("ts_utc") < end + back,
     )
-    s = _deduplicated(s, start, end, mtimes).sort(
-        "host", "gpu_index", "ts_utc", "source_path", "line"
+    # an integer per GPU, to find each GPU's rows (contiguous and in time order as the lake's
+    # files hold them, usually, so no sort is needed)
+    s = s.with_columns(host_code=pl.col("host").cast(pl.Categorical).to_physical()).with_columns(
+        gpu=pl.col("host_code").cast(pl.Int64) * 65536 + pl.col("gpu_index")
     )
-    nxt = {c: pl.col(c).shift(-1).over("host", "gpu_index") for c in ("ts_utc", *READINGS)}
-    pairs = s.select(
-        "host",
-        "gpu_index",
-        "workload",
-        t0=pl.col("ts_utc"),
-        t1=nxt["ts_utc"],
-        w0=pl.col("power_w"),
-        w1=nxt["power_w"],
-        u0=pl.col("util_pct"),
-        u1=nxt["util_pct"],
-        e0=pl.col("energy_mj"),
-        e1=nxt["energy_mj"],
-    ).filter(pl.col("t1").is_not_null(), pl.col("t1") > start, pl.col("t0") < end)
+    if _strictly_ordered(s):
+        s = _near_window(s, start, end)  # one file per GPU at a time: nothing read twice
+    else:
+        s = _deduplicated(s, start, end, mtimes).sort("gpu", "ts_utc", "source_path", "line")
+    same = pl.col("gpu").shift(-1) == pl.col("gpu")
+    nxt = {c: pl.when(same).then(pl.col(c).shift(-1)) for c in ("ts_utc", *READINGS)}
+    names = _host_names(s, hosts)
+    # one lazy query from here: polars drops columns as soon as nothing reads them
+    pairs = (
+        s.lazy()
+        .select(
+            "host_code",
+            "gpu_index",
+            "workload",
+            t0=pl.col("ts_utc"),
+            t1=nxt["ts_utc"],
+            w0=pl.col("power_w"),
+            w1=nxt["power_w"],
+            u0=pl.col("util_pct"),
+            u1=nxt["util_pct"],
+            e0=pl.col("energy_mj"),
+            e1=nxt["energy_mj"],
+        )
+        .filter(pl.col("t1").is_not_null(), pl.col("t1") > start, pl.col("t0") < end)
+    )
     idle, span_w = pl.col("idle_w"), pl.col("tdp_w") - pl.col("idle_w")
     priced = (
-        pairs.join(hosts.select("host", "site", "idle_w", "tdp_w"), on="host")
+        pairs.join(names.lazy().select("host_code", "idle_w", "tdp_w"), on="host_code")
         .with_columns(dt_s=_epoch_s(pl.col("t1") - pl.col("t0")))
         .with_columns(
             p0=pl.coalesce("w0", idle + span_w * pl.col("u0") / 100.0),
@@ -159,12 +203,11 @@ def intervals(
             .otherwise(pl.col(end_power))
         )  # fmt: skip
 
-    return counted.filter(
+    iv = counted.filter(
         counter | ((dt <= p.max_fill_s) & pl.col("p0").is_not_null() & pl.col("p1").is_not_null())
     ).select(
-        "host",
+        "host_code",
         "gpu_index",
-        "site",
         "workload",
         "t0",
         "t1",
@@ -174,13 +217,16 @@ def intervals(
         .then(pl.lit("counter"))
         .when((dt > p.max_gap_s) | pl.col("any_estimated"))
         .then(pl.lit("estimated"))
-        .otherwise(pl.lit("samples")),
+        .otherwise(pl.lit("samples"))
+        .cast(SOURCE),
     )
+    return iv.collect(), names.select("host_code", "host", "site")
 
 
 def cut_at_hours(iv: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFrame:
     """Intervals cut at hour boundaries, kept within [start, end): the pieces, with power linear
     across each (start_power_w, end_power_w) and energy_wh its trapezoid."""
+    iv = iv.lazy()
     hour = pl.col("t0").dt.truncate("1h")
     # most intervals lie within one hour: only those crossing one are exploded into hours
     crossing = pl.col("t1") > hour + timedelta(hours=1)
@@ -204,8 +250,7 @@ def cut_at_hours(iv: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFra
     )
     return pieces.select(
         "hour_utc",
-        "site",
-        "host",
+        "host_code",
         "gpu_index",
         start_utc="c",
         end_utc="d",
@@ -217,7 +262,7 @@ def cut_at_hours(iv: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFra
         / 3600.0,
         source="source",
         workload="workload",
-    )
+    ).collect()
 
 
 def pieces(
@@ -227,6 +272,14 @@ def pieces(
     start: datetime,
     end: datetime,
     p: Params,
-) -> pl.DataFrame:
-    """The energy pieces of [start, end) from these samples (every GPU they hold)."""
-    return cut_at_hours(intervals(samples, hosts, mtimes, start, end, p), start, end)
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The energy pieces of [start, end) from these samples (every GPU they hold), keyed by
+    host_code; and the hosts' names and sites by host_code."""
+    iv, names = intervals(samples, hosts, mtimes, start, end, p)
+    return cut_at_hours(iv, start, end), names
+
+
+def named(pieces: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
+    """Rows keyed by host_code with the host's name and site instead (and sources as text)."""
+    out = pieces.join(names, on="host_code").drop("host_code")
+    return out.with_columns(pl.col("source").cast(pl.String))

@@ -34,39 +34,44 @@ COLUMNS = (
 )
 
 
+# what `merge` returns: keyed by host_code (passes.run_unit names the hosts)
+KEYED = ("host_code", *(c for c in COLUMNS if c not in ("host", "site")))
+
+
 def _cuts(allocations: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFrame:
     """Per host-hour where the jobs holding the host can change inside the hour: the instants
     (allocation starts and ends not on the hour) and the hour's start, as `cut`."""
     live = allocations.filter(pl.col("start_utc") < end, pl.col("end_utc") > start)
     t = pl.concat(
         [
-            live.select("host", t="start_utc"),
-            live.select("host", t="end_utc"),
+            live.select("host_code", t="start_utc"),
+            live.select("host_code", t="end_utc"),
         ]
     ).filter(pl.col("t") > start, pl.col("t") < end, pl.col("t") != pl.col("t").dt.truncate("1h"))
     t = t.with_columns(hour_utc=pl.col("t").dt.truncate("1h")).unique()
-    starts = t.select("host", "hour_utc").unique().with_columns(t=pl.col("hour_utc"))
+    starts = t.select("host_code", "hour_utc").unique().with_columns(t=pl.col("hour_utc"))
     return pl.concat([t, starts.select(t.columns)]).unique().rename({"t": "cut"})
 
 
 def merge(
     pieces: pl.DataFrame, allocations: pl.DataFrame, start: datetime, end: datetime
 ) -> pl.DataFrame:
-    """Merged pieces of [start, end) (see the module's docstring); `allocations` has host,
-    start_utc, end_utc of the window's job allocations."""
+    """Merged pieces of [start, end) (see the module's docstring), from pieces keyed by
+    host_code; `allocations` has host_code, start_utc, end_utc of the window's allocations."""
     cuts = _cuts(allocations, start, end)
     labelled = (
         pieces.filter(pl.col("workload").is_not_null())
-        .select("host", "hour_utc")
+        .select("host_code", "hour_utc")
         .unique()
         .with_columns(labelled_hour=pl.lit(True))
     )
-    p = pieces.with_row_index("piece")
+    p = pieces.lazy().with_row_index("piece")
+    cuts, labelled = cuts.lazy(), labelled.lazy()
     # per piece: the last cut at or before its start (its segment) and whether a cut lies
     # strictly inside it; the cuts of a host-hour are few, so the join stays small
     on_cut = (
-        p.select("piece", "host", "hour_utc", "start_utc", "end_utc")
-        .join(cuts, on=["host", "hour_utc"])
+        p.select("piece", "host_code", "hour_utc", "start_utc", "end_utc")
+        .join(cuts, on=["host_code", "hour_utc"])
         .group_by("piece")
         .agg(
             segment=pl.col("cut").filter(pl.col("cut") <= pl.col("start_utc")).max(),
@@ -77,7 +82,7 @@ def merge(
     )
     keyed = (
         p.join(on_cut, on="piece", how="left")
-        .join(labelled, on=["host", "hour_utc"], how="left")
+        .join(labelled, on=["host_code", "hour_utc"], how="left")
         .with_columns(segment=pl.coalesce("segment", "hour_utc"))
         .with_columns(
             alone=pl.when(
@@ -90,9 +95,7 @@ def merge(
         )
     )
     us = pl.col("end_utc").dt.epoch("us") - pl.col("start_utc").dt.epoch("us")
-    runs = keyed.group_by(
-        "hour_utc", "site", "host", "gpu_index", "source", "segment", "alone"
-    ).agg(
+    runs = keyed.group_by("hour_utc", "host_code", "gpu_index", "source", "segment", "alone").agg(
         n=pl.len(),
         start_utc=pl.col("start_utc").min(),
         end_utc=pl.col("end_utc").max(),
@@ -114,6 +117,6 @@ def merge(
             end_power_w=pl.when(single).then(pl.col("end_power_w")).otherwise(level),
             covered_s=pl.col("covered_us") / 1e6,
         )
-        .select(COLUMNS)
-        .sort("host", "gpu_index", "start_utc", "source")
+        .select(KEYED)
+        .collect()
     )
