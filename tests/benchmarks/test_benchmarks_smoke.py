@@ -40,13 +40,20 @@ def test_scale_benchmark_runs_every_stage_and_the_baselines_agree(tmp_path: Path
     spec = FleetSpec(gpus=32, days=1, cadence_s=300)
     result = measure(spec, tmp_path, pandas_files=100)
     names = [s.name for s in result.stages]
-    assert names == ["generate", *PIPELINE, "floor query", "pandas baseline"]
+    assert names == [
+        "generate",
+        *PIPELINE,
+        "floor query",
+        "numpy one-pass floor",
+        "pandas baseline",
+    ]
     assert spec.samples == 32 * 288
     assert result.stage("ingest").rows >= spec.samples  # plus sacct, serving, billing, grid rows
     assert result.stage("pandas baseline").rows == spec.samples
     assert result.figures["floor_pandas_max_diff_wh"] < 1e-6
     assert set(result.ratios) == {
         "attribution / floor (time)",
+        "samples -> job energy / numpy one-pass floor (time)",
         "attribution speed-up over pandas",
     }
     assert all(v > 0 for v in result.ratios.values())
@@ -72,3 +79,12 @@ def test_nightly_benchmark_times_only_the_new_day(tmp_path: Path) -> None:
     assert result.stage("energy pieces").rows == 16 * 96
     ingest = result.stage("ingest")
     assert 16 * 96 <= ingest.rows < 2 * 16 * 96  # the new day's files only, not the history
+
+
+def test_fanout_benchmark_stores_the_single_process_rows_for_every_b_and_w(tmp_path: Path) -> None:
+    from benchmarks.fanout import measure
+
+    rows = measure(gpus=32, buckets=[1, 3], workers=[1, 2], folder=tmp_path)
+    assert [(r["B"], r["W"]) for r in rows] == [(1, 1), (1, 2), (3, 1), (3, 2)]
+    assert all(r["same_rows"] for r in rows)
+    assert all(r["wall_s"] > 0 and r["cpu_s"] > 0 and r["bytes_ratio"] >= 1.0 for r in rows)
