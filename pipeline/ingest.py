@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -121,9 +121,11 @@ def gpu_days_touched(con: duckdb.DuckDBPyConnection, rels: list[str]) -> dict[st
     lo, hi = run(con, "select_manifest_spans", {"source_paths": rels}).fetchone() or (None, None)
     if lo is None or hi is None:
         return {}
-    rows = run(
-        con, f"select_days_touched_{GPU_TABLE}", {"source_paths": rels, "lo": lo, "hi": hi}
-    ).fetchall()
+    # the query looks a day either side; only the lake files there are opened
+    with lake.narrowed(con, lo - timedelta(days=1), hi + timedelta(days=1, seconds=1)):
+        rows = run(
+            con, f"select_days_touched_{GPU_TABLE}", {"source_paths": rels, "lo": lo, "hi": hi}
+        ).fetchall()
     days: dict[str, set[date]] = {}
     for rel, day in rows:
         days.setdefault(rel, set()).add(day)
@@ -156,6 +158,7 @@ def _replace_file_rows(
     table: str | None,
     quarantine: pl.DataFrame,
     replaces: bool,
+    refresh: bool = True,
 ) -> None:
     """One transaction: the file's old rows out, its new rows, quarantine and manifest in. GPU
     samples go to the telemetry lake: written before the transaction lists them, and the old
@@ -182,7 +185,8 @@ def _replace_file_rows(
         raise
     if replaces and old_files:
         store.remove([r[0] for r in old_files])
-    if replaces or new_files is not None:
+        lake.refresh_view(con, store)  # the view must not list files that are gone
+    elif new_files is not None and refresh:
         lake.refresh_view(con, store)
 
 
@@ -215,6 +219,8 @@ def ingest_file(
         return FileOutcome(rel, "", "unchanged")
     until = until or datetime.now(UTC).date()
     # the days the rows about to be replaced fed, read before they are deleted
+    if known is not None and gpu_days_later:
+        lake.refresh_view(con)  # files this batch added are neighbours of the rows replaced
     old_days = days_touched(con, rel, RAW_TABLES, until) if known is not None else set()
     manifest = {
         "source_path": rel,
@@ -268,6 +274,7 @@ def ingest_file(
         result.table,
         result.quarantine_frame(),
         replaces=known is not None,
+        refresh=not gpu_days_later,  # a batch opens its new files to queries once, at its end
     )
     later = gpu_days_later and result.table == GPU_TABLE
     new_days = set() if later else days_touched(con, rel, (result.table,), until)
@@ -302,6 +309,7 @@ def ingest_landing(
         summary.files.append(outcome)
         if on_file:
             on_file(outcome)
+    lake.refresh_view(con, store)
     telemetry = [f for f in summary.files if f.status == "ingested" and f.table == GPU_TABLE]
     new_days = gpu_days_touched(con, [f.path for f in telemetry])
     for f in telemetry:

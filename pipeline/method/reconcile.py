@@ -21,7 +21,7 @@ import duckdb
 
 from pipeline.config import Config
 from pipeline.method.energy import WRAP_MAX_TDP_RATIO
-from pipeline.warehouse import run
+from pipeline.warehouse import lake, run
 
 # Relative tolerance of sums that should be equal: the tables sum the same doubles in other
 # groupings and orders, which moves a sum of n terms by about n × 2^-53 ≈ n × 1.1e-16 of its size;
@@ -189,7 +189,9 @@ def gpu_energy_intervals(
         "fills_hours": cfg.telemetry.max_fill_s >= 3600.0,
     }
     args = ("gpu_energy_intervals", "raw_gpu_samples", "GPU-hours", extra)
-    return _link(con, start, end, *args, empty_passes=True)
+    near = timedelta(hours=extra["near_h"])
+    with lake.narrowed(con, start - near, end + near):  # open only the window's lake files
+        return _link(con, start, end, *args, empty_passes=True)
 
 
 def gpu_energy_attributed(

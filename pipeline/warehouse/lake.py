@@ -27,6 +27,9 @@ from __future__ import annotations
 import hashlib
 import uuid
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -205,14 +208,18 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def refresh_view(con: duckdb.DuckDBPyConnection, store: Store | None = None) -> None:
+def refresh_view(
+    con: duckdb.DuckDBPyConnection, store: Store | None = None, paths: list[str] | None = None
+) -> None:
     """(Re)create the temporary view `raw_gpu_samples` over the listed lake files. A folder's
     files are read by DuckDB itself; a view cannot take bound parameters, so their paths are
     quoted here (DuckDB's '' escape; they are ours: the lake folder and names built from a day,
     a number and hex digits). Object storage is read through a pyarrow dataset registered under
-    the same name (DuckDB pushes filters and columns down to it)."""
+    the same name (DuckDB pushes filters and columns down to it). `paths`: these files only
+    (`narrowed`), instead of every listed one."""
     store = store or store_of(con)
-    paths = listed(con) if _has_table(con, "lake_files") else []
+    if paths is None:
+        paths = listed(con) if _has_table(con, "lake_files") else []
     try:
         con.unregister(SAMPLES)
     except duckdb.Error:
@@ -227,7 +234,8 @@ def refresh_view(con: duckdb.DuckDBPyConnection, store: Store | None = None) -> 
         )
     else:
         columns = ", ".join(f'CAST("{c}" AS {_duck_type(c)}) AS "{c}"' for c in schema())
-        files = ", ".join(_quoted(str(store.local(p))) for p in paths)
+        base = str(store.local(""))
+        files = ", ".join(_quoted(f"{base}/{p}") for p in paths)
         body = f"SELECT {columns} FROM read_parquet([{files}])"
         con.execute(f"CREATE OR REPLACE TEMP VIEW {SAMPLES} AS {body}")
 
@@ -266,3 +274,19 @@ def migrate_table(con: duckdb.DuckDBPyConnection) -> int:
         insert_frame(con, "lake_files", files)
         con.execute("DROP TABLE main.raw_gpu_samples")
     return frame.height
+
+
+@contextmanager
+def narrowed(con: duckdb.DuckDBPyConnection, lo: datetime, hi: datetime) -> Iterator[None]:
+    """Within the block, `raw_gpu_samples` reads only the lake files holding samples in
+    [lo, hi] (by the min/max `lake_files` keeps), so a query about a window opens those files,
+    not every file of the history; the full view is back after it."""
+    from pipeline.warehouse import run
+
+    store = store_of(con)
+    near = [r[2] for r in run(con, "select_lake_files_near", {"lo": lo, "hi": hi}).fetchall()]
+    refresh_view(con, store, paths=sorted(set(near)))
+    try:
+        yield
+    finally:
+        refresh_view(con, store)

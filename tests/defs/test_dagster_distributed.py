@@ -54,19 +54,6 @@ def fleet(tmp_path_factory) -> Path:
     return generate_fleet(tmp_path_factory.mktemp("fleet"), days=1, start=date(2026, 10, 1))
 
 
-@pytest.fixture(scope="module")
-def ingested(fleet) -> Path:
-    """Config of a warehouse holding the fleet's landing files and inventory, nothing computed."""
-    config = _config(fleet, "ingested")
-    result = _data_job(config).execute_in_process(
-        run_config=QUIET,
-        instance=dg.DagsterInstance.ephemeral(),
-        asset_selection=[dg.AssetKey("inventory"), dg.AssetKey("landing_files")],
-    )
-    assert result.success
-    return config
-
-
 def _tail(log: Path, lines: int = 40) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""
 

@@ -23,6 +23,7 @@ from pipeline.method.energy import (
 )
 from pipeline.warehouse import connect, insert_frame, lake
 from tests.frames import ALLOCATION_SCHEMA, schema_of
+from tests.method.test_method_label_attribution import allocation
 from tests.pieces_check import checked_pieces
 
 D1 = datetime(2026, 3, 1)
@@ -77,26 +78,9 @@ def _samples() -> pl.DataFrame:
     return pl.concat([frame, again.with_columns(source_path=pl.lit("dcgm/n04-again.prom"))])
 
 
-def _allocation(job_id: str, host: str, gpus: float, start: datetime, end: datetime) -> dict:
-    return {
-        "day": start.date(),
-        "job_key": f"s1/{job_id}",
-        "job_id": job_id,
-        "site": "s1",
-        "host": host,
-        "gpus_on_host": gpus,
-        "start_utc": start,
-        "end_utc": end,
-        "phase": "training",
-        "model": "m",
-        "team": "t",
-        "phase_rule": "test",
-    }
-
-
 def _allocations() -> pl.DataFrame:
     rows = [
-        _allocation(
+        allocation(
             "4211",
             "n03",
             1,
@@ -106,7 +90,7 @@ def _allocations() -> pl.DataFrame:
     ]
     for host in ("n01", "n05", "n07"):  # one job across hosts in different buckets
         rows.append(
-            _allocation(
+            allocation(
                 "5000",
                 host,
                 2,
@@ -114,8 +98,8 @@ def _allocations() -> pl.DataFrame:
                 D1 + timedelta(hours=20, minutes=43),
             )
         )
-    rows.append(_allocation("6000", "n02", 1, D1 + timedelta(hours=22), D2))
-    rows.append(_allocation("6000", "n02", 1, D2, D2 + timedelta(hours=3, minutes=5)))
+    rows.append(allocation("6000", "n02", 1, D1 + timedelta(hours=22), D2))
+    rows.append(allocation("6000", "n02", 1, D2, D2 + timedelta(hours=3, minutes=5)))
     return pl.DataFrame(rows, schema=ALLOCATION_SCHEMA)
 
 
