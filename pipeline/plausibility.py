@@ -8,7 +8,7 @@ quarantined still holds). docs/checks-plausibility.md explains each range:
 - grid carbon intensity, direct and life-cycle: 0-1,500 gCO2e/kWh;
 - GPU power: 0 to 1.5 x the TDP of the host's GPU model (an absolute bound off the inventory);
 - GPU energy counter: a reading that breaks an otherwise plausible series (an impossible rise then
-  a fall back, or the reverse); sql/method/insert_gpu_energy_intervals.sql prices no rise above
+  a fall back, or the reverse); pipeline/method/pieces.py prices no rise above
   the bound;
 - node power: 0 to the host's GPUs at their bound plus the non-GPU part;
 - billing: an ISO 4217 currency (pipeline/iso4217.py); no negative implied list unit price;

@@ -2,7 +2,7 @@
 -- give different readings (power, utilisation or energy counter). Grain: one count. Only GPUs with
 -- two files whose sample spans overlap can have one, so only those spans are compared; the same
 -- readings from several files are no conflict. Precedence resolves each
--- (insert_gpu_energy_intervals.sql, samples).
+-- (pipeline/method/pieces.py, samples).
 WITH spans AS (
     SELECT host, gpu_index, source_path, min(ts_utc) AS lo, max(ts_utc) AS hi
     FROM raw_gpu_samples

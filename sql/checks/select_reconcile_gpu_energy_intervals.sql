@@ -3,7 +3,7 @@
 -- how many GPU-hours were checked, how many are off by more than $atol + $rtol × |expected|, the
 -- largest difference and where, and the window's totals (this table, what the samples imply).
 --  * energy_wh: a piece's energy is the trapezoid of its own end powers over its duration
---    (insert_gpu_energy_intervals.sql): Σ energy_wh against Σ duration × (p_start + p_end) / 2.
+--    (pipeline/method/pieces.py): Σ energy_wh against Σ duration × (p_start + p_end) / 2.
 --  * gpu_s: the pieces' seconds in the hour (covered_s: merged rows keep their pieces' own), at most 3600 (pieces of a GPU never overlap) and,
 --    where every sample of the GPU-hour has a power and $fills_hours (max_fill_s ≥ 1 h: samples
 --    less than an hour apart always give pieces), at least the span from its first to its last

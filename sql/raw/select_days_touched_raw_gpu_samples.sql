@@ -5,7 +5,7 @@
 -- days its old samples fed) and once after an ingest for all files it read (the days their new
 -- samples feed). $lo and $hi are the files' first and last sample times (from the manifest), so
 -- only row groups near them are read, and neighbours are looked for within a day, as the pieces
--- read at most a day beyond their window (insert_gpu_energy_intervals.sql): the cost of a nightly
+-- read at most a day beyond their window (pipeline/method/pieces.py): the cost of a nightly
 -- ingest does not grow with the history in the warehouse. Every day between a file's first and
 -- last sample of a GPU counts as touched.
 WITH mine AS (

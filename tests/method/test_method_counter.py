@@ -1,4 +1,4 @@
-"""GPU energy from the energy counter (sql/method/insert_gpu_energy_intervals.sql), by hand.
+"""GPU energy from the energy counter (pipeline/method/pieces.py), by hand.
 
 Units: energy_mj is the GPU's counter in millijoules. 1 Wh = 3600 J = 3.6e6 mJ, so an interval's
 counter energy is delta_mj / 3.6e6 Wh and its (constant) power delta_mj / 1000 / seconds W.

@@ -1,4 +1,4 @@
-"""GPU energy pieces (sql/method/insert_gpu_energy_intervals.sql) on small cases worked out by hand.
+"""GPU energy pieces (pipeline/method/pieces.py) on small cases worked out by hand.
 
 Every expected value is computed here from the trapezoid rule, E = Δt × (P0 + P1) / 2, in W·s
 divided by 3600 to give Wh, never copied from the code's output.
