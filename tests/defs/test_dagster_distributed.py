@@ -32,6 +32,7 @@ from pipeline.config import load_config
 from pipeline.definitions import build_defs
 from pipeline.demo.fleet import generate_fleet
 from pipeline.orchestrate import DATA_ASSETS, QUIET
+from tests.defs import test_dagster_safe_writes as safe_writes
 from tests.defs.test_dagster_safe_writes import DATA_KEYS, _config, _data_job, _snapshot
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,6 +40,9 @@ DAY = "2026-10-01"
 REDIS_SERVER = Path("/usr/bin/redis-server")
 WORKER = "wattprint-test"  # the worker's node name is WORKER@<hostname>
 UNITS = {"gpu_energy_intervals": {"ops": {"plan_energy_units": {"config": {"units_per_day": 4}}}}}
+
+# the ingested warehouse of that module's fixture, built on this module's one-day fleet
+ingested = safe_writes.ingested
 
 
 def celery_data_job(config: str) -> dg.JobDefinition:
