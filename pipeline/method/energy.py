@@ -54,9 +54,9 @@ def params(cfg: Config) -> Params:
 def build_gpu_energy_intervals(
     con: duckdb.DuckDBPyConnection, cfg: Config, start: datetime, end: datetime
 ) -> int:
-    """Compute the window's merged pieces day by day (each day's host buckets one after another,
-    `pipeline.method.fanout` runs them in parallel) and replace the window's rows in one
-    transaction; the rows written."""
+    """Compute the window's merged pieces unit by unit, one after another (the Dagster asset
+    runs them as parallel steps, pipeline/defs/energy/fanout.py), and replace the window's rows
+    in one transaction; the rows written."""
     inputs = passes.Inputs.read(con, params(cfg), start, end)
     parts = [passes.run_unit(inputs, unit) for unit in passes.plan(con, inputs, start, end)]
     return passes.commit(con, start, end, parts)
