@@ -86,14 +86,13 @@ class Config(Strict):
         return self.resolve(self.paths.warehouse)
 
     @property
-    def lake_root(self) -> str:
+    def lake_root(self) -> str | None:
         """Where the telemetry lake is: `paths.lake` (a folder, relative to the config, or
-        s3://...), else the folder beside the warehouse file (`wattprint.lake`)."""
-        from pipeline.warehouse.lake import root_for
-
+        s3://...); None: the folder beside the warehouse file (`wattprint.lake`), wherever the
+        file is moved."""
         lake = self.paths.lake
         if lake is None:
-            return str(root_for(self.warehouse_path))
+            return None
         return lake if lake.startswith("s3://") else str(self.resolve(Path(lake)))
 
     @property

@@ -84,25 +84,30 @@ class LakeMoved(ValueError):
     """The config names another lake than the one the warehouse's samples are in."""
 
 
-def locate(con: duckdb.DuckDBPyConnection, root: str) -> Store:
-    """Record that this warehouse's lake is at `root` (the config's `paths.lake`, or the folder
-    beside the file). A warehouse that already lists files elsewhere refuses: its samples would
-    be lost to it."""
+def locate(con: duckdb.DuckDBPyConnection, root: str | None) -> Store:
+    """Record where this warehouse's lake is: `root` (the config's `paths.lake`), or None for the
+    folder beside the file (not recorded, so a warehouse moved with its lake keeps finding it). A
+    warehouse that already lists files in another lake refuses: its samples would be lost to it."""
     from pipeline.warehouse import run
 
-    here = store_of(con)
-    if here.root == Store(root).root:
-        if not run(con, "select_lake_location").fetchall():
-            run(con, "upsert_lake_location", {"root": here.root})
-        return here
+    rows = run(con, "select_lake_location").fetchall()
+    recorded = rows[0][0] if rows else None
+    wanted = Store(root).root if root is not None else None
+    if recorded == wanted:
+        return store_of(con)
     if listed(con):
+        here = store_of(con).root
+        said = root if root is not None else "not set (the folder beside the warehouse)"
         raise LakeMoved(
-            f"the warehouse's GPU samples are in the lake at {here.root}, but the config says "
-            f"paths.lake is {root}; move the lake's files there and update lake_location, or "
+            f"the warehouse's GPU samples are in the lake at {here}, but the config's "
+            f"paths.lake is {said}; move the lake's files there and update lake_location, or "
             "point paths.lake back, or delete the warehouse to rebuild it from the landing files"
         )
-    run(con, "upsert_lake_location", {"root": Store(root).root})
-    return Store(root)
+    if wanted is None:
+        run(con, "delete_lake_location")
+    else:
+        run(con, "upsert_lake_location", {"root": wanted})
+    return store_of(con)
 
 
 def bucket_of(host: str, buckets: int = BUCKETS) -> int:

@@ -9,6 +9,7 @@ left are never read and are removed by the next ingest.
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 import polars as pl
@@ -114,3 +115,16 @@ def test_files_a_killed_writer_left_are_never_read_and_are_collected(fleet) -> N
         ingest.ingest_landing(con, fleet)
     assert not stray.exists()
     assert _state(fleet)[:2] == (listed, count)
+
+
+def test_a_warehouse_moved_with_its_lake_reads_the_moved_lake(fleet, tmp_path) -> None:
+    listed, count, _ = _state(fleet)
+    root = fleet.base_dir
+    moved = tmp_path / "moved"
+    shutil.copytree(root, moved)
+    shutil.rmtree(lake.root_for(fleet.warehouse_path))  # the old lake is gone
+    cfg = load_config(moved / "wattprint.yaml")
+    assert _state(cfg)[:2] == (listed, count)
+    with warehouse.connect(cfg.warehouse_path) as con:
+        ingest.ingest_landing(con, cfg)  # and ingests there, nothing refused
+    assert _state(cfg)[:2] == (listed, count)
