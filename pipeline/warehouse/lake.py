@@ -116,29 +116,17 @@ def bucket_of(host: str, buckets: int = BUCKETS) -> int:
 
 
 @cache
-def _columns() -> tuple[pl.Schema, dict[str, str]]:
-    """The samples' columns as polars and as DuckDB types, from
-    sql/raw/schema_raw_gpu_samples.sql (the one place they are defined)."""
+def schema() -> pl.Schema:
+    """The samples' columns and their polars types, from sql/raw/schema_raw_gpu_samples.sql (the
+    one place they are defined)."""
     from pipeline.warehouse import sql
 
     con = duckdb.connect()
     try:
         con.execute(sql("schema_raw_gpu_samples"))
-        duck = dict(
-            con.execute(
-                "SELECT column_name, data_type FROM information_schema.columns "
-                "WHERE table_name = ? ORDER BY ordinal_position",
-                [SAMPLES],
-            ).fetchall()
-        )
-        return con.table(SAMPLES).limit(0).pl().schema, duck
+        return con.table(SAMPLES).limit(0).pl().schema
     finally:
         con.close()
-
-
-def schema() -> pl.Schema:
-    """The samples' columns and their polars types."""
-    return _columns()[0]
 
 
 def _conform(frame: pl.DataFrame) -> pl.DataFrame:
@@ -209,19 +197,13 @@ def collect_garbage(con: duckdb.DuckDBPyConnection, store: Store) -> int:
     return len(stray)
 
 
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def refresh_view(
     con: duckdb.DuckDBPyConnection, store: Store | None = None, paths: list[str] | None = None
 ) -> None:
-    """(Re)create the temporary view `raw_gpu_samples` over the listed lake files. A folder's
-    files are read by DuckDB itself; a view cannot take bound parameters, so their paths are
-    quoted here (DuckDB's '' escape; they are ours: the lake folder and names built from a day,
-    a number and hex digits). Object storage is read through a pyarrow dataset registered under
-    the same name (DuckDB pushes filters and columns down to it). `paths`: these files only
-    (`narrowed`), instead of every listed one."""
+    """(Re)register `raw_gpu_samples` on this connection over the listed lake files: a folder's
+    files as DuckDB's own Parquet scan, object storage as a pyarrow dataset (DuckDB pushes
+    filters and columns down to both). Registered, not a SQL view: no path is ever written into
+    SQL text, and a read-only connection can do it. `paths`: these files only (`narrowed`)."""
     store = store or store_of(con)
     if paths is None:
         paths = listed(con) if _has_table(con, "lake_files") else []
@@ -229,24 +211,14 @@ def refresh_view(
         con.unregister(SAMPLES)
     except duckdb.Error:
         pass
-    nulls = ", ".join(f'CAST(NULL AS {_duck_type(c)}) AS "{c}"' for c in schema())
+    empty = pl.DataFrame(schema=schema()).to_arrow()
     if not paths:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {SAMPLES} AS SELECT {nulls} LIMIT 0")
+        con.register(SAMPLES, empty)
     elif store.remote:
-        con.execute(f"DROP VIEW IF EXISTS temp.{SAMPLES}")
-        con.register(
-            SAMPLES, store.dataset(paths, schema=pl.DataFrame(schema=schema()).to_arrow().schema)
-        )
+        con.register(SAMPLES, store.dataset(paths, schema=empty.schema))
     else:
-        columns = ", ".join(f'CAST("{c}" AS {_duck_type(c)}) AS "{c}"' for c in schema())
-        base = str(store.local(""))
-        files = ", ".join(_quoted(f"{base}/{p}") for p in paths)
-        body = f"SELECT {columns} FROM read_parquet([{files}])"
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {SAMPLES} AS {body}")
-
-
-def _duck_type(column: str) -> str:
-    return _columns()[1][column]
+        scan = con.read_parquet([str(store.local(p)) for p in paths])
+        con.register(SAMPLES, scan.select(*schema().names()))
 
 
 def append(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> int:
