@@ -7,7 +7,7 @@ quarantine row (line 0) saying why, so nothing that landed goes unaccounted for.
 
 Each file ingested (or replaced) reports the UTC days its rows can change (`days_touched`): those
 of its new rows and, for a changed file, those of the rows it replaced, read before they are
-deleted (`sql/raw/select_days_touched_<raw table>.sql`). The late-data sensor recomputes those days.
+deleted (pipeline/days_touched.py). The late-data sensor recomputes those days.
 """
 
 from __future__ import annotations
@@ -15,16 +15,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from pipeline.config import Config
+from pipeline.days_touched import GPU_TABLE, days_touched, gpu_days_touched
 from pipeline.plausibility import Limits, screen
 from pipeline.readers import UnreadableFileError, read_file
-from pipeline.warehouse import insert_frame, lake, run, sql, transaction
+from pipeline.warehouse import insert_frame, lake, run, transaction
 
 RAW_TABLES = (
     "raw_gpu_samples",
@@ -108,46 +109,6 @@ def _known(
     never read."""
     rows = run(con, "select_manifest_sha", {"source_path": rel}).fetchall()
     return rows[0] if rows else None
-
-
-GPU_TABLE = "raw_gpu_samples"
-
-
-def gpu_days_touched(con: duckdb.DuckDBPyConnection, rels: list[str]) -> dict[str, set[date]]:
-    """The UTC days the GPU samples of landing files `rels` feed, per file, in one query (an
-    ingest asks once for all the telemetry files it read, not file by file)."""
-    if not rels:
-        return {}
-    lo, hi = run(con, "select_manifest_spans", {"source_paths": rels}).fetchone() or (None, None)
-    if lo is None or hi is None:
-        return {}
-    # the query looks a day either side; only the lake files there are opened
-    with lake.narrowed(con, lo - timedelta(days=1), hi + timedelta(days=1, seconds=1)):
-        rows = run(
-            con, f"select_days_touched_{GPU_TABLE}", {"source_paths": rels, "lo": lo, "hi": hi}
-        ).fetchall()
-    days: dict[str, set[date]] = {}
-    for rel, day in rows:
-        days.setdefault(rel, set()).add(day)
-    return days
-
-
-def days_touched(
-    con: duckdb.DuckDBPyConnection, rel: str, tables: tuple[str, ...], until: date
-) -> set[date]:
-    """The UTC days the rows of landing file `rel` in these raw tables can change; a row with no
-    end (a running job or pod) counts up to `until`."""
-    days: set[date] = set()
-    for table in tables:
-        if table == GPU_TABLE:
-            days.update(gpu_days_touched(con, [rel]).get(rel, set()))
-            continue
-        name = f"select_days_touched_{table}"
-        params: dict[str, object] = {"source_path": rel}
-        if "$until" in sql(name):
-            params["until"] = until
-        days.update(row[0] for row in run(con, name, params).fetchall())
-    return days
 
 
 def _replace_file_rows(

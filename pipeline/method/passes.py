@@ -20,7 +20,7 @@ import duckdb
 import polars as pl
 
 from pipeline.method import runs
-from pipeline.method.pieces import COLUMNS, Params, named, pieces
+from pipeline.method.pieces import COLUMNS, Params, cut_at_hours, intervals, named
 from pipeline.warehouse import frame, insert_frame, lake, run, transaction
 from pipeline.warehouse.store import Store
 
@@ -125,8 +125,10 @@ def read_samples(inputs: Inputs, unit: Unit) -> pl.DataFrame:
 
 
 def _pieces(inputs: Inputs, unit: Unit) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The unit's pieces keyed by host_code, and the hosts' names and sites by host_code."""
     samples = read_samples(inputs, unit)
-    return pieces(samples, inputs.hosts, inputs.mtimes, unit.start, unit.end, inputs.params)
+    iv, names = intervals(samples, inputs.hosts, inputs.mtimes, unit.start, unit.end, inputs.params)
+    return cut_at_hours(iv, unit.start, unit.end), names
 
 
 def unit_pieces(inputs: Inputs, unit: Unit) -> pl.DataFrame:

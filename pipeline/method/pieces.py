@@ -265,20 +265,6 @@ def cut_at_hours(iv: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFra
     ).collect()
 
 
-def pieces(
-    samples: pl.DataFrame,
-    hosts: pl.DataFrame,
-    mtimes: pl.DataFrame,
-    start: datetime,
-    end: datetime,
-    p: Params,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The energy pieces of [start, end) from these samples (every GPU they hold), keyed by
-    host_code; and the hosts' names and sites by host_code."""
-    iv, names = intervals(samples, hosts, mtimes, start, end, p)
-    return cut_at_hours(iv, start, end), names
-
-
 def named(pieces: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
     """Rows keyed by host_code with the host's name and site instead (and sources as text)."""
     out = pieces.join(names, on="host_code").drop("host_code")
