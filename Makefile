@@ -29,6 +29,7 @@ bench: $(BIN)/wattprint
 	$(BIN)/python -m benchmarks.scale --gpus 10000 --days 1 --cadence-s 15
 	$(BIN)/python -m benchmarks.scale --gpus 256 --cadence-s 60 --history-days 30
 	$(BIN)/python -m benchmarks.fanout --gpus 4096 --buckets 1,2,4,8,16 --workers 1,2 --weak
+	$(BIN)/python -m benchmarks.catalog --gpus 10000 --days 30
 	$(BIN)/python -m benchmarks.readers --gpus 256 --hours 6 --cadence-s 5 --repeat 3
 	$(BIN)/python -m benchmarks.report --models 50 --repeat 3
 

@@ -17,6 +17,36 @@ from pipeline.config.base import Strict
 from pipeline.plausibility import WUE_MAX_L_PER_KWH
 
 
+class CatalogPaths(Strict):
+    """The shared catalog of derived tables (pipeline/warehouse/catalog.py)."""
+
+    uri: str = Field(
+        ...,
+        description="SQLAlchemy URL of the Iceberg SQL catalog: sqlite:///file (relative to the "
+        "config) or postgresql+psycopg2://user@host/db (password from WATTPRINT_CATALOG_PASSWORD)",
+    )
+    location: str | None = Field(
+        None, description="where the tables' files go: a folder or s3://...; default <lake>/catalog"
+    )
+    namespace: str = Field("wattprint", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+    @field_validator("uri")
+    @classmethod
+    def _no_secret(cls, uri: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(uri)
+        except ArgumentError as e:
+            raise ValueError(f"not a database URL: {uri!r} ({e})") from None
+        if url.password:
+            raise ValueError(
+                "the catalog URL holds a password; remove it and set WATTPRINT_CATALOG_PASSWORD"
+            )
+        return uri
+
+
 class Paths(Strict):
     landing: Path = Path("landing")
     warehouse: Path = Path("warehouse/wattprint.duckdb")
@@ -24,6 +54,8 @@ class Paths(Strict):
     # the telemetry lake (GPU samples as Parquet): a folder, or s3://bucket/prefix on S3-compatible
     # storage (credentials and endpoint from the environment: AWS_*); default beside the warehouse
     lake: str | None = None
+    # the shared catalog of derived tables for many writers (Iceberg); none by default
+    catalog: CatalogPaths | None = None
 
 
 class Site(Strict):

@@ -7,6 +7,7 @@ import hashlib
 import json
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import Field, ValidationError, model_validator
@@ -24,6 +25,9 @@ from pipeline.config.method import (
     Uncertainty,
 )
 from pipeline.readers.base import ReadContext
+
+if TYPE_CHECKING:
+    from pipeline.warehouse.catalog import SharedCatalog
 
 
 class Config(Strict):
@@ -94,6 +98,23 @@ class Config(Strict):
         if lake is None:
             return None
         return lake if lake.startswith("s3://") else str(self.resolve(Path(lake)))
+
+    def shared_catalog(self) -> SharedCatalog | None:
+        """The shared catalog of derived tables `paths.catalog` names, or None."""
+        from pipeline.warehouse.catalog import SharedCatalog
+        from pipeline.warehouse.lake import root_for
+
+        c = self.paths.catalog
+        if c is None:
+            return None
+        uri = c.uri
+        if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
+            uri = "sqlite:///" + str(self.resolve(Path(uri.removeprefix("sqlite:///"))))
+        lake = self.lake_root or str(root_for(self.warehouse_path))
+        location = c.location or f"{lake}/catalog"
+        if "://" not in location:
+            location = str(self.resolve(Path(location)))
+        return SharedCatalog(uri, location, c.namespace)
 
     @property
     def reports_dir(self) -> Path:

@@ -16,6 +16,7 @@ from pipeline.config import Config
 from pipeline.defs import metadata as md
 from pipeline.defs.resources import WattprintResource
 from pipeline.warehouse import frame
+from pipeline.warehouse.catalog import WINDOWED
 
 T = TypeVar("T")
 
@@ -73,13 +74,18 @@ def compute(
 ) -> Computed[T]:
     """Run `build` on the window (it writes the window's rows and returns their count with what
     the checks need), then read the summary (`sql/<summary>.sql`) and the input files, all on one
-    connection. `asset`: the asset's name, where `context` is an op's inside a graph asset."""
+    connection. `asset`: the asset's name, where `context` is an op's inside a graph asset. With
+    a shared catalog configured, the window's rows are published to it once committed."""
     start, end = window(context)
     cfg = wattprint.config()
+    asset = asset or context.asset_key.to_user_string()
     with wattprint.connect() as con:
         w = Window(start, end, cfg, con)
         rows, checks = build(w)
         by_window = frame(con, summary, w.bounds)
-        asset = asset or context.asset_key.to_user_string()
         files = md.input_files(con, asset, start, end, cfg.warehouse_path)
+        shared = cfg.shared_catalog()
+        if shared is not None and asset in WINDOWED:
+            published = shared.publish(con, asset, start, end)
+            context.log.info(f"{asset}: {published:,} rows published to the catalog {shared.uri}")
     return Computed(rows, checks, by_window, files)

@@ -88,3 +88,12 @@ def test_fanout_benchmark_stores_the_single_process_rows_for_every_b_and_w(tmp_p
     assert [(r["B"], r["W"]) for r in rows] == [(1, 1), (1, 2), (3, 1), (3, 2)]
     assert all(r["same_rows"] for r in rows)
     assert all(r["wall_s"] > 0 and r["cpu_s"] > 0 and r["bytes_ratio"] >= 1.0 for r in rows)
+
+
+def test_catalog_benchmark_publishes_and_reads_back_every_day(capsys) -> None:
+    from benchmarks.catalog import main
+
+    main(gpus=8, days=2)
+    out = capsys.readouterr().out
+    assert "384 gpu_energy_intervals rows a day" in out  # 8 GPUs × 24 h × 2 pieces
+    assert "read one day back:" in out and "(384 rows)" in out
