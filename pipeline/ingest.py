@@ -102,13 +102,18 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def _known(
-    con: duckdb.DuckDBPyConnection, rel: str
-) -> tuple[str, int, int | None, str | None] | None:
-    """(sha256, size_bytes, mtime_ns, reader_sha256) the manifest recorded for `rel`, or None if
-    never read."""
+Known = tuple[str, int, int | None, str | None]  # (sha256, size_bytes, mtime_ns, reader_sha256)
+
+
+def _known(con: duckdb.DuckDBPyConnection, rel: str) -> Known | None:
+    """What the manifest recorded for `rel`, or None if never read."""
     rows = run(con, "select_manifest_sha", {"source_path": rel}).fetchall()
     return rows[0] if rows else None
+
+
+def manifest_index(con: duckdb.DuckDBPyConnection) -> dict[str, Known]:
+    """What the manifest recorded for every landing file, in one query."""
+    return {r[0]: r[1:] for r in run(con, "select_manifest_shas").fetchall()}
 
 
 def _replace_file_rows(
@@ -159,15 +164,17 @@ def ingest_file(
     until: date | None = None,
     gpu_days_later: bool = False,
     limits: Limits | None = None,
+    recorded: dict[str, Known] | None = None,
 ) -> FileOutcome:
     """Read one landing file into its raw table (replacing its earlier rows); `until` (default
     today, UTC) bounds the days touched by rows with no end. With `gpu_days_later` the days the
     new GPU samples touch are left to the caller (`gpu_days_touched` over all files at once).
     Rows outside their plausible range (pipeline/plausibility.py; `limits` from the config's
-    inventory unless given) are quarantined with the readers' own."""
+    inventory unless given) are quarantined with the readers' own. `recorded`: what the manifest
+    held before a batch (`manifest_index`), instead of a lookup per file."""
     rel = path.relative_to(cfg.landing_dir).as_posix()
     stat = path.stat()
-    known = _known(con, rel)
+    known = recorded.get(rel) if recorded is not None else _known(con, rel)
     # Read with another inventory, time zone or field list: read again, whatever the bytes.
     force = force or (known is not None and known[3] != cfg.reader_sha256)
     # Same size and modification time as when it was read: unchanged without reading it again,
@@ -265,8 +272,9 @@ def ingest_landing(
         con, cfg.lake_root
     )  # the config's lake; refuses another than the one in use
     lake.collect_garbage(con, store)  # files a crashed ingest wrote, never listed
+    known = manifest_index(con)  # a landing path occurs once per batch: no entry goes stale
     for path in landing_files(cfg.landing_dir):
-        outcome = ingest_file(con, cfg, path, gpu_days_later=True, limits=limits)
+        outcome = ingest_file(con, cfg, path, gpu_days_later=True, limits=limits, recorded=known)
         summary.files.append(outcome)
         if on_file:
             on_file(outcome)
