@@ -174,9 +174,14 @@ def test_ledger_of_an_older_version_is_honoured(tmp_path, reports, smtp_server):
 
 
 def test_month_to_date_must_be_true_or_false(tmp_path):
-    delivery = {"smtp": smtp_config(25), "recipients": RECIPIENTS, "month_to_date": "sometimes"}
-    with pytest.raises(ConfigError, match="month_to_date"):
-        load_config(write_config(tmp_path, delivery))
+    def config(value):
+        delivery = {"smtp": smtp_config(25), "recipients": RECIPIENTS, "month_to_date": value}
+        return load_config(write_config(tmp_path, delivery))
+
+    assert config(True).delivery.month_to_date is True
+    for wrong in ("sometimes", "yes please", 2):
+        with pytest.raises(ConfigError, match="delivery.month_to_date: Input should be a valid b"):
+            config(wrong)
 
 
 def test_publish_folder_follows_the_figures_not_the_calendar(tmp_path, reports):
