@@ -11,6 +11,7 @@ switch back with `ln -sfn`); older versions and abandoned half-written ones are 
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import shutil
@@ -21,6 +22,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 VERSIONS_DIR = ".versions"
+# what os.symlink answers on a filesystem without symlinks (some SMB/CIFS mounts)
+_NO_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS}
+
+
+class LinksUnsupported(OSError):
+    """The folder's filesystem cannot hold the symlink a set is switched with."""
 
 
 def _write_all(fd: int, data: bytes, path: Path) -> None:
@@ -101,7 +108,12 @@ def replace_folder(target: Path, files: Mapping[str, bytes], mode: int = 0o644) 
         try:
             _write_tree(new, files, mode)
             _fsync_dir(store)
-            os.symlink(os.path.relpath(new, parent), link)
+            try:
+                os.symlink(os.path.relpath(new, parent), link)
+            except OSError as e:
+                if e.errno in _NO_LINKS:
+                    raise LinksUnsupported(e.errno, e.strerror, str(link)) from e
+                raise
             if target.is_dir() and not target.is_symlink():
                 # a one-time move: for this instant the path shows no folder, never a mix
                 os.rename(target, store / f"{stamp}-legacy")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.atomic import replace_folder
 from pipeline.config import load_config
 from pipeline.delivery import LEDGER_NAME
 from pipeline.disclosure.model import Disclosure, Period
@@ -59,3 +60,13 @@ def whole_month(d: Disclosure) -> Disclosure:
     first, last = month_bounds(d.period.start.strftime("%Y-%m"))
     period = Period(start=first, end=last, days=(last - first).days + 1)
     return d.model_copy(update={"period": period})
+
+
+def put_set(cfg, source: Path, period: str = "2025-03") -> None:
+    """`source`'s report set as the period's report, written where and as the pipeline writes it."""
+    files = {
+        p.relative_to(source).as_posix(): p.read_bytes()
+        for p in sorted(source.rglob("*"))
+        if p.is_file()
+    }
+    replace_folder(cfg.reports_dir / period, files)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.atomic import replace_folder
 from pipeline.config import ConfigError, load_config
 from pipeline.delivery import deliver
 from pipeline.delivery.report_files import legacy_content_sha256
@@ -20,6 +19,7 @@ from tests.delivery.config_files import (
     RECIPIENTS,
     email_config,
     ledger,
+    put_set,
     smtp_config,
     whole_month,
     write_config,
@@ -52,16 +52,6 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {name: root / name for name in sets}
 
 
-def _put(cfg, source: Path) -> None:
-    """`source`'s set as the period's report, written where and as the pipeline writes it."""
-    files = {
-        p.relative_to(source).as_posix(): p.read_bytes()
-        for p in sorted(source.rglob("*"))
-        if p.is_file()
-    }
-    replace_folder(cfg.reports_dir / PERIOD, files)
-
-
 def _mtd_config(tmp_path: Path, port: int):
     smtp = smtp_config(port)
     delivery = {"smtp": smtp, "recipients": RECIPIENTS, "month_to_date": True}
@@ -74,7 +64,7 @@ def _body(msg) -> str:
 
 def test_month_to_date_is_not_mailed_by_default(tmp_path, reports, smtp_server):
     cfg = email_config(tmp_path, smtp_server.port)
-    _put(cfg, reports["partial"])
+    put_set(cfg, reports["partial"])
     [result] = deliver(cfg, PERIOD)
     assert result.channel == "email" and not result.sent
     assert "14 of 31 days" in result.reason and "delivery.month_to_date" in result.reason
@@ -84,21 +74,21 @@ def test_month_to_date_is_not_mailed_by_default(tmp_path, reports, smtp_server):
 
 def test_complete_month_mailed_once_then_one_revised_mail(tmp_path, reports, smtp_server):
     cfg = email_config(tmp_path, smtp_server.port)
-    _put(cfg, reports["partial"])
+    put_set(cfg, reports["partial"])
     deliver(cfg, PERIOD)
-    _put(cfg, reports["complete"])
+    put_set(cfg, reports["complete"])
     [first] = deliver(cfg, PERIOD)
     assert first.sent
     [msg] = smtp_server.handler.messages()
     assert not msg["Subject"].startswith("Revised") and "the whole month" in _body(msg)
 
     for name in ("complete", "rerendered"):  # same figures; another PDF and last digits
-        _put(cfg, reports[name])
+        put_set(cfg, reports[name])
         [again] = deliver(cfg, PERIOD)
         assert not again.sent and "unchanged" in again.reason
     assert len(smtp_server.handler.envelopes) == 1
 
-    _put(cfg, reports["revised"])
+    put_set(cfg, reports["revised"])
     [revised] = deliver(cfg, PERIOD)
     assert revised.sent and "revised" in revised.reason
     assert len(smtp_server.handler.envelopes) == 2
@@ -123,14 +113,14 @@ def test_complete_month_mailed_once_then_one_revised_mail(tmp_path, reports, smt
 
 def test_month_to_date_mailed_when_configured(tmp_path, reports, smtp_server):
     cfg = _mtd_config(tmp_path, smtp_server.port)
-    _put(cfg, reports["partial"])
+    put_set(cfg, reports["partial"])
     [mtd] = deliver(cfg, PERIOD)
     assert mtd.sent
     [msg] = smtp_server.handler.messages()
     assert "month to date" in msg["Subject"] and "14 of the month's 31 days" in _body(msg)
     assert not deliver(cfg, PERIOD)[0].sent
 
-    _put(cfg, reports["complete"])  # the month complete: its report, not a revision
+    put_set(cfg, reports["complete"])  # the month complete: its report, not a revision
     [complete] = deliver(cfg, PERIOD)
     assert complete.sent and len(smtp_server.handler.envelopes) == 2
     msg = smtp_server.handler.messages()[1]
@@ -139,7 +129,7 @@ def test_month_to_date_mailed_when_configured(tmp_path, reports, smtp_server):
 
 def test_forced_sends_a_month_to_date(tmp_path, reports, smtp_server):
     cfg = email_config(tmp_path, smtp_server.port)
-    _put(cfg, reports["partial"])
+    put_set(cfg, reports["partial"])
     [forced] = deliver(cfg, PERIOD, force=True)
     assert forced.sent and forced.reason == "forced"
     assert len(smtp_server.handler.envelopes) == 1
@@ -149,7 +139,7 @@ def test_ledger_of_an_older_version_is_honoured(tmp_path, reports, smtp_server):
     """An entry recorded with the old fingerprint (disclosure.json's hash) whose report is unchanged
     is not mailed again after the upgrade; a changed one is revised, without a per-figure list."""
     cfg = email_config(tmp_path, smtp_server.port)
-    _put(cfg, reports["complete"])
+    put_set(cfg, reports["complete"])
     d = json.loads((reports["complete"] / "disclosure.json").read_text())
     key = "email:" + ",".join(sorted(RECIPIENTS))
     entry = {
@@ -165,7 +155,7 @@ def test_ledger_of_an_older_version_is_honoured(tmp_path, reports, smtp_server):
     [same] = deliver(cfg, PERIOD)
     assert not same.sent and smtp_server.handler.envelopes == []
 
-    _put(cfg, reports["revised"])
+    put_set(cfg, reports["revised"])
     [revised] = deliver(cfg, PERIOD)
     assert revised.sent
     [msg] = smtp_server.handler.messages()
@@ -187,6 +177,6 @@ def test_month_to_date_must_be_true_or_false(tmp_path):
 def test_publish_folder_follows_the_figures_not_the_calendar(tmp_path, reports):
     """The publish folder is a copy, not a message: it gets the month to date too."""
     cfg = load_config(write_config(tmp_path, {"publish_dir": "share"}))
-    _put(cfg, reports["partial"])
+    put_set(cfg, reports["partial"])
     [published] = deliver(cfg, PERIOD)
     assert published.sent and (cfg.publish_path / PERIOD / "report.pdf").is_file()

@@ -1,13 +1,17 @@
-"""Run inside a private mount namespace by test_report_set_atomic: on the small tmpfs mounted at
-argv[1], write a report set, fill the disk until the next PDF cannot fit, render a changed report
-over it and print (as one JSON line) what the period path shows afterwards."""
+"""Full disks for the report-set tests: a writer that fails after N bytes (`fail_writes_after`),
+and, run as a script inside a private mount namespace by test_report_set_atomic, a real one: on
+the small tmpfs mounted at argv[1], write a report set, fill the disk until the next PDF cannot
+fit, render a changed report over it and print (as one JSON line) what the period path shows."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
 from pathlib import Path
+
+import pytest
 
 from pipeline.disclosure.model import Disclosure
 from pipeline.report.render import write_report
@@ -30,6 +34,30 @@ def snapshot(folder: Path) -> dict[str, bytes]:
             path = Path(root) / name
             files[path.relative_to(folder).as_posix()] = path.read_bytes()
     return files
+
+
+def fail_writes_after(monkeypatch: pytest.MonkeyPatch, under: Path, limit_bytes: int) -> None:
+    """A disk under `under` that takes `limit_bytes` more and then answers ENOSPC, as a full
+    disk does: the write that crosses the limit is partial, the next one fails."""
+    real_write = os.write
+    written = [0]
+    prefix = str(under.resolve())
+
+    def write(fd: int, data) -> int:
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            target = ""
+        if not target.startswith(prefix):
+            return real_write(fd, data)
+        room = limit_bytes - written[0]
+        if room <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        n = real_write(fd, memoryview(data)[:room])
+        written[0] += n
+        return n
+
+    monkeypatch.setattr(os, "write", write)
 
 
 def main(disk: Path, period: str) -> None:

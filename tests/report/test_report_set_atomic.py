@@ -16,35 +16,11 @@ import pytest
 from pipeline.atomic import VERSIONS_DIR
 from pipeline.report.render import write_report
 from tests.report.full_disk_render import changed_report as _changed
-from tests.report.full_disk_render import snapshot
+from tests.report.full_disk_render import fail_writes_after, snapshot
 from tests.report_sample import sample_disclosure
 
 PERIOD = "2025-03"
 REPO = Path(__file__).resolve().parents[2]
-
-
-def fail_writes_after(monkeypatch: pytest.MonkeyPatch, under: Path, limit_bytes: int) -> None:
-    """A disk under `under` that takes `limit_bytes` more and then answers ENOSPC, as a full
-    disk does: the write that crosses the limit is partial, the next one fails."""
-    real_write = os.write
-    written = [0]
-    prefix = str(under.resolve())
-
-    def write(fd: int, data) -> int:
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            target = ""
-        if not target.startswith(prefix):
-            return real_write(fd, data)
-        room = limit_bytes - written[0]
-        if room <= 0:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        n = real_write(fd, memoryview(data)[:room])
-        written[0] += n
-        return n
-
-    monkeypatch.setattr(os, "write", write)
 
 
 @pytest.fixture(scope="module")
