@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 
 from pipeline.config.base import Strict
 
@@ -80,11 +80,15 @@ class Smtp(Strict):
 
 class Delivery(Strict):
     """Where a month's report goes: e-mailed through `smtp` to `recipients`, and/or copied to
-    `publish_dir`/<YYYY-MM>/. Nothing set: no delivery."""
+    `publish_dir`/<YYYY-MM>/. Nothing set: no delivery. A month is mailed once it is complete
+    (then once more for each revision); `month_to_date: true` also mails it while it runs."""
 
     smtp: Smtp | None = None
     recipients: list[str] = Field(default_factory=list)
     publish_dir: Path | None = Field(None, description="relative to the config file")
+    month_to_date: StrictBool = Field(
+        False, description="also e-mail the report of a month still running, at each change"
+    )
 
     @field_validator("recipients")
     @classmethod

@@ -1,14 +1,16 @@
 """Deliver a month's report: e-mail the PDF through SMTP and/or copy the report folder to a
-publish folder, once per report and channel.
+publish folder, by the policy in `policy.py`: a month is mailed once, when it is complete; a later
+change to it sends one "revised" mail naming the figures that changed; the month to date only with
+`delivery.month_to_date: true`. The publish folder gets every change.
 
 A channel is the e-mail to one set of recipients, or one publish folder. The ledger
 `<reports_dir>/.delivery-ledger.json` records, per period and channel, what was delivered: the
-PDF's SHA-256, a fingerprint of the figures (`content_sha256`) and when. A report is not sent to a
-channel again while either is unchanged; a report whose figures changed is sent again. The
-fingerprint is needed because a report re-rendered from the same data gives a different PDF
-(WeasyPrint's output is not byte-stable, and disclosure.json carries `generated_at`): it is the
-SHA-256 of disclosure.json without its provenance stamps (`generated_at`, `code_version`,
-`config_sha256`), so a re-run of the pipeline does not mail everyone again. `force=True` sends
+PDF's SHA-256, a fingerprint of the published figures (`content_sha256`), the kind of mail and
+when. A report is not sent to a channel again while either is unchanged. The fingerprint is needed
+because a report re-rendered from the same data gives a different PDF (WeasyPrint's output is not
+byte-stable, disclosure.json carries `generated_at`, and sums differ in their last digits with
+the order of their rows): it is the SHA-256 of every figure rounded as the report prints it
+(`figures.py`), so a re-run of the pipeline does not mail everyone again. `force=True` sends
 anyway. A channel is recorded only after its send succeeded, so a failed send is retried.
 
 SMTP user and password come from the environment variables the config names (default
@@ -25,17 +27,21 @@ from typing import Any
 
 from pipeline.config import Config
 from pipeline.delivery.ledger import (
+    FIGURES_VERSION,
     LEDGER_NAME,
+    delivered_figures,
     email_channel,
     intact,
     load_ledger,
     locked,
     publish_channel,
+    save_figures,
     save_ledger,
     unchanged,
     utc_now,
 )
 from pipeline.delivery.mail import SmtpMailer, build_message
+from pipeline.delivery.policy import plan_mail
 from pipeline.delivery.publishing import publish
 from pipeline.delivery.report_files import check_period, read_report
 from pipeline.delivery.report_files import content_sha256 as content_sha256
@@ -77,6 +83,7 @@ def deliver(
                 **entry,
                 "pdf_sha256": report.pdf_sha256,
                 "content_sha256": report.content_sha256,
+                "figures_version": FIGURES_VERSION,
                 "delivered_at": utc_now(),
             }
             save_ledger(ledger_path, ledger)
@@ -117,27 +124,47 @@ def deliver(
             key = email_channel(recipients)
             entry = channels.get(key)
             server = f"{smtp.host}:{smtp.port}"
-            skip = None if force else unchanged(entry, report)
-            if skip:
+            plan = plan_mail(
+                report,
+                entry,
+                delivered_figures(cfg.reports_dir, period, entry),
+                month_to_date=cfg.delivery.month_to_date,
+                force=force,
+            )
+            if not plan.send:
                 results.append(
-                    DeliveryResult("email", False, skip, report.pdf_sha256, recipients, server)
+                    DeliveryResult(
+                        "email", False, plan.reason, report.pdf_sha256, recipients, server
+                    )
                 )
             else:
-                reason = why_send(entry)
                 try:
                     m = mailer if mailer is not None else SmtpMailer(smtp, environ)
-                    m.send(build_message(report, smtp, recipients), recipients)
+                    m.send(build_message(report, smtp, recipients, plan), recipients)
                 except DeliveryError as e:
                     errors.append(e)
                 else:
+                    save_figures(cfg.reports_dir, report)
                     record(
-                        key, {"channel": "email", "recipients": list(recipients), "server": server}
+                        key,
+                        {
+                            "channel": "email",
+                            "kind": plan.kind,
+                            "recipients": list(recipients),
+                            "server": server,
+                        },
                     )
                     log.info(
-                        "report %s e-mailed to %s via %s (%s)", period, recipients, server, reason
+                        "report %s e-mailed to %s via %s (%s)",
+                        period,
+                        recipients,
+                        server,
+                        plan.reason,
                     )
                     results.append(
-                        DeliveryResult("email", True, reason, report.pdf_sha256, recipients, server)
+                        DeliveryResult(
+                            "email", True, plan.reason, report.pdf_sha256, recipients, server
+                        )
                     )
     if errors:
         raise DeliveryError(

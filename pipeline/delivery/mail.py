@@ -3,7 +3,6 @@ sender, with its login from the environment and every failure a DeliveryError.""
 
 from __future__ import annotations
 
-import calendar
 import os
 import smtplib
 import ssl
@@ -13,21 +12,21 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from pipeline.config import Smtp
+from pipeline.delivery.policy import MailPlan
 from pipeline.delivery.report_files import Report
 from pipeline.delivery.results import DeliveryError
 from pipeline.formatting import fmt_energy, fmt_mass
 
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+MAX_LISTED = 20  # changed figures a revised mail lists; the rest are counted
 
 
 def summary_text(report: Report) -> str:
     """The e-mail body: the period and the headline figures, printed as in the PDF."""
     d = report.disclosure
     t, p = d["totals"], d["period"]
-    year, month = (int(x) for x in report.period.split("-"))
-    month_days = calendar.monthrange(year, month)[1]
     start, end = date.fromisoformat(p["start"]), date.fromisoformat(p["end"])
-    days = (end - start).days + 1
+    days, month_days = report.days
     span = "the whole month" if days == month_days else f"{days} of the month's {month_days} days"
     name = f"wattprint-{report.period}.pdf"
     return "\n".join(
@@ -49,24 +48,47 @@ def summary_text(report: Report) -> str:
     )
 
 
+def revision_text(plan: MailPlan) -> str:
+    """What a revised mail says first: which figures changed since the mail it revises."""
+    head = f"This report revises the one sent at {plan.revises}."
+    if plan.changes is None:
+        return (
+            f"{head} The figures sent then were not kept (it was sent by an older wattprint), so "
+            "the changes cannot be listed here; the attached report has the figures now.\n\n"
+        )
+    lines = [f"  - {c.line()}" for c in plan.changes[:MAX_LISTED]]
+    if len(plan.changes) > MAX_LISTED:
+        lines.append(f"  ... and {len(plan.changes) - MAX_LISTED} more (disclosure.json has all)")
+    return "\n".join([head, "Figures that changed:", *lines, "", ""])
+
+
 def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
-def build_message(report: Report, smtp: Smtp, recipients: Sequence[str]) -> EmailMessage:
+def build_message(
+    report: Report, smtp: Smtp, recipients: Sequence[str], plan: MailPlan | None = None
+) -> EmailMessage:
+    """The mail of `report`; `plan` says which kind (default: the month's report)."""
     d = report.disclosure
+    kind = plan.kind if plan else "report"
+    subject = f"{d.get('organisation', '')}: {d.get('title', '')}, {report.period}"
+    if kind == "revised":
+        subject = f"Revised: {subject}"
+    elif kind == "month-to-date":
+        subject = f"{subject} (month to date)"
     msg = EmailMessage()
     msg["From"] = smtp.from_addr
     msg["To"] = ", ".join(recipients)
-    msg["Subject"] = _one_line(
-        f"{d.get('organisation', '')}: {d.get('title', '')}, {report.period}"
-    )
+    msg["Subject"] = _one_line(subject)
     msg["Date"] = formatdate(usegmt=True)
     msg["Message-ID"] = make_msgid("wattprint", domain=smtp.from_addr.rsplit("@", 1)[1])
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
     msg["X-Wattprint-Period"] = report.period
     msg["X-Wattprint-PDF-SHA256"] = report.pdf_sha256
-    msg.set_content(summary_text(report))
+    msg["X-Wattprint-Kind"] = kind
+    revision = revision_text(plan) if plan and kind == "revised" else ""
+    msg.set_content(revision + summary_text(report))
     msg.add_attachment(
         report.pdf, maintype="application", subtype="pdf", filename=f"wattprint-{report.period}.pdf"
     )

@@ -1,18 +1,32 @@
-"""The publish-folder channel: the report's files copied into a folder, each atomically."""
+"""The publish-folder channel: the report's files copied into `<publish_dir>/<YYYY-MM>`, as a set
+(`atomic.replace_folder`: the period becomes a link switched in one step onto a complete copy),
+so a reader of the share sees the old set or the new one, never a mix. On a share that takes no
+symlinks (some SMB/CIFS mounts) each file is replaced atomically instead, the PDF last."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.atomic import write_atomic
+from pipeline.atomic import LinksUnsupported, replace_folder, write_atomic
 from pipeline.delivery.report_files import Report
 from pipeline.delivery.results import DeliveryError
 from pipeline.report.render import TABLES_DIR_NAME
 
 
+def _copy_each(report: Report, dest: Path) -> None:
+    """Each file replaced atomically (the PDF last); CSVs the report no longer has removed."""
+    for rel, data in report.files.items():
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(dest / rel, data)
+    tables = dest / TABLES_DIR_NAME
+    if tables.is_dir():
+        for p in tables.rglob("*"):
+            if p.is_file() and p.relative_to(dest).as_posix() not in report.files:
+                p.unlink()
+
+
 def publish(report: Report, dest: Path) -> None:
-    """Copy the report's files into `dest`, each replaced atomically (the PDF last); CSVs under
-    dest/tables/ that the report no longer has are removed."""
+    """Make `dest` hold exactly the report's files, as a set where the share allows it."""
     if dest.resolve() == report.folder.resolve():
         raise DeliveryError(
             f"publish folder {dest} is the report folder itself; set delivery.publish_dir to "
@@ -20,14 +34,11 @@ def publish(report: Report, dest: Path) -> None:
             permanent=True,
         )
     try:
-        for rel, data in report.files.items():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(dest / rel, data)
-        tables = dest / TABLES_DIR_NAME
-        if tables.is_dir():
-            for p in tables.rglob("*"):
-                if p.is_file() and p.relative_to(dest).as_posix() not in report.files:
-                    p.unlink()
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            replace_folder(dest, report.files)
+        except LinksUnsupported:
+            _copy_each(report, dest)
     except OSError as e:
         where = e.filename or dest
         raise DeliveryError(

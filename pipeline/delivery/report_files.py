@@ -1,5 +1,6 @@
-"""A period's report folder as delivery reads it: every file's bytes, disclosure.json checked
-against the model that wrote it, and the fingerprint of its figures."""
+"""A period's report folder as delivery reads it: every file's bytes (one version of the set, read
+through the period's link once), disclosure.json checked against the model that wrote it, the
+fingerprint of its figures and whether it covers the whole month."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from pipeline.delivery.figures import Figure, figures_sha256, published_figures
 from pipeline.delivery.results import DeliveryError
 from pipeline.disclosure.model import Disclosure
 from pipeline.disclosure.publication import month_bounds
@@ -41,13 +44,35 @@ class Report:
         return hashlib.sha256(self.pdf).hexdigest()
 
     @cached_property
+    def figures(self) -> dict[str, Figure]:
+        return published_figures(self.disclosure)
+
+    @cached_property
     def content_sha256(self) -> str:
-        return content_sha256(self.disclosure)
+        return figures_sha256(self.figures)
+
+    @property
+    def days(self) -> tuple[int, int]:
+        """(days the report covers, days of its month)."""
+        first, last = month_bounds(self.period)
+        p = self.disclosure["period"]
+        start, end = date.fromisoformat(p["start"]), date.fromisoformat(p["end"])
+        return (end - start).days + 1, (last - first).days + 1
+
+    @property
+    def month_complete(self) -> bool:
+        """The report runs to the last day of its month (its data does)."""
+        return self.disclosure["period"]["end"] == month_bounds(self.period)[1].isoformat()
 
 
 def content_sha256(disclosure: Mapping[str, Any]) -> str:
-    """Fingerprint of a report's figures and text: disclosure.json without its provenance stamps,
-    as canonical JSON (sorted keys)."""
+    """Fingerprint of a report's published figures (`figures.published_figures`)."""
+    return figures_sha256(published_figures(disclosure))
+
+
+def legacy_content_sha256(disclosure: Mapping[str, Any]) -> str:
+    """The fingerprint ledgers held before figures were rounded as printed: disclosure.json
+    without its provenance stamps, as canonical JSON (sorted keys)."""
     body = {k: v for k, v in disclosure.items() if k not in PROVENANCE_KEYS}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -63,24 +88,26 @@ def check_period(period: str) -> str:
 
 def read_report(folder: Path, period: str) -> Report:
     """The report files of `folder` (written by `wattprint report` or the disclosure_report
-    asset): disclosure.json, report.html, report.pdf, and tables/ if there is one."""
+    asset): disclosure.json, report.html, report.pdf, and tables/ if there is one. The period's
+    link is resolved once, so a set switched meanwhile is not read half old, half new."""
     folder = Path(folder)
-    if not (folder / OUTPUT_NAMES["pdf"]).is_file():
+    base = folder.resolve()
+    if not (base / OUTPUT_NAMES["pdf"]).is_file():
         raise DeliveryError(
             f"no report for {period}: {folder / OUTPUT_NAMES['pdf']} does not exist; "
             f"write it first (wattprint report --period {period})",
             permanent=True,
         )
     files: dict[str, bytes] = {}
-    tables = folder / TABLES_DIR_NAME
+    tables = base / TABLES_DIR_NAME
     if tables.is_dir():
         for p in sorted(tables.rglob("*")):
             if p.is_file() and not p.is_symlink():
-                files[p.relative_to(folder).as_posix()] = p.read_bytes()
+                files[p.relative_to(base).as_posix()] = p.read_bytes()
     for kind in ("html", "json", "pdf"):
         path = folder / OUTPUT_NAMES[kind]
         try:
-            files[OUTPUT_NAMES[kind]] = path.read_bytes()
+            files[OUTPUT_NAMES[kind]] = (base / OUTPUT_NAMES[kind]).read_bytes()
         except OSError as e:
             raise DeliveryError(
                 f"report {period} is incomplete: cannot read {path}: {e.strerror}", permanent=True

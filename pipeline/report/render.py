@@ -13,7 +13,7 @@ from pathlib import Path
 from markupsafe import Markup
 from weasyprint.urls import URLFetcher
 
-from pipeline.atomic import write_atomic
+from pipeline.atomic import replace_folder
 from pipeline.disclosure.model import Disclosure, Quantiles
 from pipeline.report import charts, crossover_chart
 from pipeline.report.pdf import print_charts, render_pdf
@@ -89,7 +89,9 @@ def write_report(
     """Write `disclosure.json`, `report.html`, `report.pdf` and `tables/*.csv` into `out_dir`.
 
     Everything is rendered in memory first, so a rendering error leaves the folder as it was;
-    each file is then replaced atomically. Returns {"json", "html", "pdf", "tables": path}.
+    the files then replace the previous set together or not at all (`atomic.replace_folder`:
+    `out_dir` becomes a link to a complete version folder). Returns {"json", "html", "pdf",
+    "tables": path}, paths under `out_dir`.
     """
     out_dir = Path(out_dir)
     chart_markup = render_charts(d)
@@ -99,15 +101,10 @@ def write_report(
         "html": render_html(d, chart_markup).encode("utf-8"),
         "pdf": render_pdf(render_html(d, print_markup), url_fetcher, images),
     }
-    csv_files = render_tables(d)
-    tables_dir = out_dir / TABLES_DIR_NAME
-    tables_dir.mkdir(parents=True, exist_ok=True)
-    paths: dict[str, Path] = {}
-    for name, data in csv_files.items():
-        write_atomic(tables_dir / name, data)
-    for key, data in payload.items():
-        path = out_dir / OUTPUT_NAMES[key]
-        write_atomic(path, data)
-        paths[key] = path
-    paths["tables"] = tables_dir
-    return paths
+    files = {f"{TABLES_DIR_NAME}/{name}": data for name, data in render_tables(d).items()}
+    files.update((OUTPUT_NAMES[key], data) for key, data in payload.items())
+    replace_folder(out_dir, files)
+    return {
+        **{key: out_dir / OUTPUT_NAMES[key] for key in payload},
+        "tables": out_dir / TABLES_DIR_NAME,
+    }

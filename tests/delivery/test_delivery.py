@@ -3,31 +3,29 @@ with reports rendered by the real renderer; one real Dagster materialisation of 
 
 from __future__ import annotations
 
-import email
-import email.policy
 import hashlib
 import json
 import shutil
-import socket
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
 import pytest
-import yaml
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from pipeline.config import ConfigError, load_config
 from pipeline.delivery import LEDGER_NAME, DeliveryError, content_sha256, deliver
 from pipeline.formatting import fmt_energy, fmt_mass
 from pipeline.report.render import write_report
+from tests.delivery.config_files import RECIPIENTS, whole_month
+from tests.delivery.config_files import email_config as _email_config
+from tests.delivery.config_files import ledger as _ledger
+from tests.delivery.config_files import smtp_config as _smtp
+from tests.delivery.config_files import write_config as _write_config
+from tests.delivery.smtp_server import PASSWORD, USER, Server
+from tests.delivery.smtp_server import free_port as _free_port
 from tests.report_sample import sample_disclosure
 
 PERIOD = "2025-03"  # the sample disclosure's month
-USER, PASSWORD = "reporter", "s3cret-Pa55-word"
-RECIPIENTS = ["sustainability@example.com", "cfo@example.org"]
 
 # the localhost test servers take a login without TLS on purpose
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
@@ -39,9 +37,10 @@ pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiri
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Three real report folders: the sample; the same figures re-rendered a day later (another
-    PDF, same content); and a report whose facility energy changed."""
+    PDF, same content); and a report whose facility energy changed. Each covers the whole month:
+    a month to date is not mailed by default (see test_delivery_policy)."""
     root = tmp_path_factory.mktemp("rendered")
-    d = sample_disclosure()
+    d = whole_month(sample_disclosure())
     later = d.model_copy(update={"generated_at": d.generated_at + timedelta(days=1)})
     totals = d.totals.model_copy(update={"energy_kwh": d.totals.energy_kwh * 1.1})
     changed = d.model_copy(update={"totals": totals})
@@ -62,90 +61,6 @@ def _put_report(cfg_reports: Path, source: Path) -> Path:
     return dest
 
 
-# --- SMTP server ----------------------------------------------------------------------------
-
-
-class Recorder:
-    """aiosmtpd handler: keeps every message; refuses the addresses in `refuse` with 550."""
-
-    def __init__(self, refuse: tuple[str, ...] = ()) -> None:
-        self.envelopes: list = []
-        self.refuse = set(refuse)
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
-        if address in self.refuse:
-            return "550 5.1.1 no such mailbox here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def messages(self) -> list[email.message.EmailMessage]:
-        return [
-            email.message_from_bytes(e.original_content, policy=email.policy.default)
-            for e in self.envelopes
-        ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, port: int, **smtp_kwargs) -> None:
-        self.port = port
-        self.handler = Recorder(smtp_kwargs.pop("refuse", ()))
-        self.logins: list[tuple[str, bytes, bytes]] = []
-        if smtp_kwargs.pop("auth", False):
-            smtp_kwargs.update(
-                authenticator=self._authenticate, auth_required=True, auth_require_tls=False
-            )
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=port, **smtp_kwargs)
-
-    def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
-        assert isinstance(auth_data, LoginPassword)
-        self.logins.append((mechanism, auth_data.login, auth_data.password))
-        if (auth_data.login, auth_data.password) == (USER.encode(), PASSWORD.encode()):
-            return AuthResult(success=True)
-        # a careless server that echoes what it got: the client must not pass it on
-        given = auth_data.password.decode()
-        return AuthResult(
-            success=False, handled=False, message=f"535 5.7.8 password {given} is wrong"
-        )
-
-    def start(self) -> Server:
-        self.controller.start()
-        return self
-
-    def stop(self) -> None:
-        self.controller.stop()
-
-
-@pytest.fixture
-def servers() -> Iterator[list[Server]]:
-    started: list[Server] = []
-    yield started
-    for s in started:
-        s.stop()
-
-
-@pytest.fixture
-def smtp_server(servers: list[Server]) -> Server:
-    s = Server(_free_port()).start()
-    servers.append(s)
-    return s
-
-
-@pytest.fixture(autouse=True)
-def _no_smtp_login_from_the_developer_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("WATTPRINT_SMTP_USER", "WATTPRINT_SMTP_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
@@ -164,48 +79,6 @@ def test_unusable_disclosure_json_is_named(tmp_path, rendered, edit, expected):
         deliver(cfg, PERIOD)
     assert str(folder / "disclosure.json") in str(err.value)
     assert not cfg.publish_path.exists()
-
-
-# --- config ---------------------------------------------------------------------------------
-
-
-def _write_config(folder: Path, delivery: dict | None, **extra) -> Path:
-    data = {
-        "start_date": "2025-03-01",
-        "paths": {"reports": "reports"},
-        "sites": {"lab": {"grid_zone": "SE-SE3", "annual_gco2e_per_kwh": 30.0}},
-        "gpu_models": {"h100": {"tdp_w": 700, "idle_w": 70}},
-        "host_groups": [{"hosts": "gpu[01-02]", "site": "lab", "gpu_model": "h100"}],
-        "reporting": {"title": "AI energy and carbon disclosure", "organisation": "Nordic Lab"},
-        **extra,
-    }
-    if delivery is not None:
-        data["delivery"] = delivery
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "wattprint.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
-
-
-def _smtp(port: int, **kw) -> dict:
-    return {
-        "host": "127.0.0.1",
-        "port": port,
-        "security": "none",
-        "from_addr": "wattprint@example.com",
-        "timeout_s": 5,
-        **kw,
-    }
-
-
-def _email_config(tmp_path: Path, port: int, recipients=RECIPIENTS, **smtp_kw):
-    path = _write_config(tmp_path, {"smtp": _smtp(port, **smtp_kw), "recipients": recipients})
-    return load_config(path)
-
-
-def _ledger(cfg) -> dict:
-    path = cfg.reports_dir / LEDGER_NAME
-    return json.loads(path.read_text()) if path.exists() else {}
 
 
 # --- e-mail ---------------------------------------------------------------------------------

@@ -22,15 +22,16 @@ RETRY = dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL)
 def report_delivery(
     context: dg.AssetExecutionContext, wattprint: WattprintResource
 ) -> dg.MaterializeResult:
-    """The month's report sent to the configured recipients and/or copied to the publish folder,
-    once per report: unchanged figures are not sent again."""
+    """The month's report e-mailed once the month is complete (then once per revision; the month
+    to date only if configured) and/or copied to the publish folder: unchanged figures are not
+    sent again."""
     period = context.partition_key[:7]
     cfg = wattprint.config()
     try:
         results = deliver(cfg, period, mailer=wattprint.mailer())
     except DeliveryError as e:
         for r in e.results:
-            context.log.info(f"{r.channel}: {'sent' if r.sent else 'unchanged'} ({r.reason})")
+            context.log.info(f"{r.channel}: {'sent' if r.sent else 'not sent'} ({r.reason})")
         if e.permanent:
             raise dg.Failure(description=str(e), allow_retries=False) from e
         raise
@@ -42,7 +43,7 @@ def report_delivery(
             }
         )
     metadata: dict[str, object] = {
-        "delivery": ", ".join(f"{r.channel} {'sent' if r.sent else 'unchanged'}" for r in results),
+        "delivery": ", ".join(f"{r.channel} {'sent' if r.sent else 'not sent'}" for r in results),
         "channels": ", ".join(r.channel for r in results),
         "sha256": results[0].sha256,
     }
