@@ -118,9 +118,44 @@ def _split(data: bytes) -> tuple[list[str], frozenset[int]]:
 def _read_bytes(path: Path, limit: int | None) -> bytes:
     try:
         with path.open("rb") as fh:
-            return fh.read() if limit is None else fh.read(limit)
+            data = fh.read() if limit is None else fh.read(limit)
     except OSError as exc:
         raise UnreadableFileError(f"{path}: cannot open file: {exc.strerror or exc}") from exc
+    return transcoded(path, data, cut=limit is not None and len(data) == limit)
+
+
+# Windows tools (PowerShell's `>` and Out-File, Excel's "Unicode text") write UTF-16 with a byte
+# order mark; the readers parse UTF-8, so such a file is decoded to UTF-8 once, here.
+BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le", 4),
+    (b"\x00\x00\xfe\xff", "utf-32-be", 4),
+    (b"\xff\xfe", "utf-16-le", 2),
+    (b"\xfe\xff", "utf-16-be", 2),
+)
+
+
+def transcoded(path: Path, data: bytes, cut: bool = False) -> bytes:
+    """`data` as UTF-8: UTF-16/UTF-32 with a byte order mark decoded (a head `cut` at a byte
+    limit loses its partial last character); UTF-16 without one refused with what to do; any
+    other bytes as they are (lines that are not UTF-8 are quarantined one by one)."""
+    for bom, codec, unit in BOMS:
+        if data.startswith(bom):
+            body = data[len(bom) :]
+            if cut:
+                body = body[: len(body) - len(body) % unit]
+            return body.decode(codec, errors="replace").encode("utf-8")
+    probe = data[:4096]
+    if probe.count(0) * 3 > len(probe):  # text with NUL in every other byte: UTF-16
+        pairs = len(probe) // 2
+        odd = sum(1 for i in range(1, 2 * pairs, 2) if probe[i] == 0)
+        even = sum(1 for i in range(0, 2 * pairs, 2) if probe[i] == 0)
+        if max(odd, even) > 0.4 * pairs and min(odd, even) < 0.05 * pairs:
+            order = "little-endian" if odd > even else "big-endian"
+            raise UnreadableFileError(
+                f"{path}: the file is UTF-16 ({order}) text without a byte order mark; expected "
+                "UTF-8: save it as UTF-8 (or as UTF-16 with a byte order mark, which is read)"
+            )
+    return data
 
 
 def load(path: Path) -> TextFile:
