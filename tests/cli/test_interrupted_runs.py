@@ -1,0 +1,111 @@
+"""Runs interrupted mid-way (their process killed) are marked FAILURE, with the reason, when
+wattprint next starts on the instance; runs whose process still runs are left alone."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipeline.cli.instance import dagster_home
+from pipeline.cli.interrupted_runs import fail_interrupted_runs
+from pipeline.config import load_config
+from pipeline.demo.fleet import generate_fleet
+from tests.held_run import hold_run, run_status
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_a_killed_run_is_marked_failed_saying_why(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    held = hold_run(home, tmp_path)
+    held.kill()
+    assert run_status(home, held.run_id)[0] == dg.DagsterRunStatus.STARTED  # as Dagster leaves it
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        marked = fail_interrupted_runs(instance)
+    assert [m.run_id for m in marked] == [held.run_id]
+    status, message = run_status(home, held.run_id)
+    assert status == dg.DagsterRunStatus.FAILURE
+    assert "interrupted" in message and f"pid {held.proc.pid}" in message, message
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert fail_interrupted_runs(instance) == []  # once
+
+
+def test_a_run_whose_process_still_runs_is_left_alone(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    held = hold_run(home, tmp_path)
+    try:
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            assert fail_interrupted_runs(instance) == []
+        assert run_status(home, held.run_id) == (dg.DagsterRunStatus.STARTED, None)
+    finally:
+        held.kill()
+
+
+def test_a_later_process_with_the_same_number_does_not_keep_a_run_alive(tmp_path: Path) -> None:
+    """The run's process is gone; its pid now belongs to a process started after the run did."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    later = subprocess.Popen(["sleep", "120"])
+    try:
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            run = instance.add_run(dg.DagsterRun(job_name="held_job", run_id=str(uuid.uuid4())))
+            start = dg.DagsterEvent(
+                dg.DagsterEventType.RUN_START.value, job_name="held_job", pid=later.pid
+            )
+            an_hour_ago = time.time() - 3600
+            instance.handle_new_event(
+                dg.EventLogEntry(
+                    error_info=None,
+                    level="DEBUG",
+                    user_message="",
+                    run_id=run.run_id,
+                    timestamp=an_hour_ago,
+                    dagster_event=start,
+                    job_name="held_job",
+                )
+            )
+            assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.STARTED
+            marked = fail_interrupted_runs(instance)
+        assert [m.run_id for m in marked] == [run.run_id]
+    finally:
+        later.kill()
+        later.wait()
+
+
+@pytest.fixture(scope="module")
+def one_day_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate_fleet(tmp_path_factory.mktemp("fleet"), days=1, start=date(2026, 10, 1))
+
+
+def test_wattprint_run_marks_the_killed_run_failed_and_says_so(
+    one_day_config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    home = dagster_home(load_config(one_day_config))  # the config's own instance
+    held = hold_run(home, tmp_path)
+    held.kill()
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "run", "--config", str(one_day_config)]
+        + ["--start", "2026-10-01", "--end", "2026-10-01"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    status, message = run_status(home, held.run_id)
+    assert status == dg.DagsterRunStatus.FAILURE
+    assert "interrupted" in message, message
+    # the user is told, by run id, on the console
+    assert held.run_id in " ".join(proc.stderr.split()), proc.stderr
