@@ -1,6 +1,7 @@
-"""Processes wattprint starts or finds: `run_in_group` runs a command (`dagster dev`, for `ui`) in
-a process group of its own and stops the whole group when wattprint is asked to stop;
-`alive_since` tells whether the process that recorded something still runs."""
+"""Processes wattprint starts or finds, and the signals that stop it: `run_in_group` runs a
+command (`dagster dev`, for `ui`) in a process group of its own and stops the whole group when
+wattprint is asked to stop; `stop_signals` notes SIGTERM and SIGINT while Dagster runs in this
+process; `alive_since` tells whether the process that recorded something still runs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 # Stopping `wattprint ui`: the signal passed on to every process of the group (SIGHUP as SIGTERM)
@@ -91,6 +93,35 @@ def _group_alive(proc: subprocess.Popen) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+@contextmanager
+def stop_signals() -> Iterator[Callable[[], int | None]]:
+    """Within: SIGTERM acts as SIGINT (Ctrl-C), which Dagster turns into the failure of the run
+    in progress, and the function yielded returns the first of the two received so far, or None.
+    Dagster sets a SIGINT handler of its own while it runs a step, and does not call the one it
+    replaced; so the signals are read from the wakeup fd, written for every signal received."""
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(read_fd, False)
+    os.set_blocking(write_fd, False)
+    seen: list[int] = []
+
+    def received() -> int | None:
+        try:
+            seen.extend(b for b in os.read(read_fd, 256) if b in (signal.SIGTERM, signal.SIGINT))
+        except BlockingIOError:
+            pass
+        return seen[0] if seen else None
+
+    previous_fd = signal.set_wakeup_fd(write_fd)
+    previous_term = signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+        signal.set_wakeup_fd(previous_fd)
+        os.close(read_fd)
+        os.close(write_fd)
 
 
 def alive_since(pid: int, timestamp: float) -> bool:

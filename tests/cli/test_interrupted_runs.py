@@ -4,6 +4,7 @@ wattprint next starts on the instance; runs whose process still runs are left al
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -109,3 +110,44 @@ def test_wattprint_run_marks_the_killed_run_failed_and_says_so(
     assert "interrupted" in message, message
     # the user is told, by run id, on the console
     assert held.run_id in " ".join(proc.stderr.split()), proc.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_wattprint_run_stopped_by_a_signal_records_its_run_failed_at_once(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    """`kill PID` (a service manager stopping it) or Ctrl-C: the run in progress is FAILURE
+    straight away, and the command ends with one line, no traceback."""
+    config = generate_fleet(tmp_path / "fleet", days=1, start=date(2026, 10, 1))
+    home = config.parent / ".dagster_home"
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "run", "--config", str(config)]
+        + ["--start", "2026-10-01", "--end", "2026-10-01"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # a step runs once its run has a compute-log folder (watched on disk: opening the instance
+    # while the command creates it races Dagster's schema migration)
+    logs = home / "storage"
+    try:
+        deadline = time.monotonic() + 300
+        while not (logs.is_dir() and any(logs.iterdir())):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no run started in 300 s"
+            time.sleep(0.1)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    started = [d.name for d in logs.iterdir()]
+    assert proc.returncode == 128 + sig, out + err
+    assert "Traceback" not in err, err
+    assert f"stopped by {sig.name}" in err, err
+    (run_id,) = started
+    assert run_status(home, run_id)[0] == dg.DagsterRunStatus.FAILURE
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert len(instance.get_run_records()) == 1  # no further run was launched
