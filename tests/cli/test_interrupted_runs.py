@@ -82,6 +82,15 @@ def test_a_later_process_with_the_same_number_does_not_keep_a_run_alive(tmp_path
         later.wait()
 
 
+def _run_command(config: Path) -> list[str]:
+    cli = [sys.executable, "-m", "pipeline.cli"]
+    return [*cli, "run", "--config", str(config), "--start", "2026-10-01", "--end", "2026-10-01"]
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}  # the config's instance
+
+
 @pytest.fixture(scope="module")
 def one_day_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generate_fleet(tmp_path_factory.mktemp("fleet"), days=1, start=date(2026, 10, 1))
@@ -94,12 +103,10 @@ def test_wattprint_run_marks_the_killed_run_failed_and_says_so(
     home = dagster_home(load_config(one_day_config))  # the config's own instance
     held = hold_run(home, tmp_path)
     held.kill()
-    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     proc = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "run", "--config", str(one_day_config)]
-        + ["--start", "2026-10-01", "--end", "2026-10-01"],
+        _run_command(one_day_config),
         cwd=REPO,
-        env=env,
+        env=_env(),
         capture_output=True,
         text=True,
         timeout=600,
@@ -120,12 +127,10 @@ def test_wattprint_run_stopped_by_a_signal_records_its_run_failed_at_once(
     straight away, and the command ends with one line, no traceback."""
     config = generate_fleet(tmp_path / "fleet", days=1, start=date(2026, 10, 1))
     home = config.parent / ".dagster_home"
-    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "run", "--config", str(config)]
-        + ["--start", "2026-10-01", "--end", "2026-10-01"],
+        _run_command(config),
         cwd=REPO,
-        env=env,
+        env=_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
