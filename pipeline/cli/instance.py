@@ -1,18 +1,20 @@
 """This config's Dagster instance: where it lives, the dagster.yaml written there, and the `ui`
 command that starts the Dagster UI on it, through a workspace written there that loads this
-config's definitions (`pipeline.definitions.build_defs`, as `wattprint run` does)."""
+config's definitions (`pipeline.definitions.build_defs`, as `wattprint run` does). Opening the
+instance marks the runs a killed process left STARTED as failed (`interrupted_runs`)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import typer
 
-from pipeline.cli.options import ConfigOpt, config_or_exit
+from pipeline.cli.options import ConfigOpt, config_or_exit, console
+from pipeline.cli.processes import run_in_group
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -58,6 +60,11 @@ def defs() -> dg.Definitions:
 '''
 
 
+# `dagster dev` warns at every start that it is superseded by `dg dev` (of dagster-dg-cli, which
+# wattprint does not install): nothing a wattprint user can act on.
+DEV_SUPERSEDED = "ignore:Function `dev_command` is superseded"
+
+
 def dagster_home(cfg) -> Path:
     """Where Dagster keeps its instance for this config: $DAGSTER_HOME when set, else
     `.dagster_home` beside the config file, so `wattprint run` and `wattprint ui` share one
@@ -74,9 +81,20 @@ def dagster_home(cfg) -> Path:
 
 
 def open_instance(cfg):
+    """The config's instance, the runs that a killed process left STARTED marked failed (each
+    named on the console)."""
     import dagster as dg
 
-    return dg.DagsterInstance.from_config(str(dagster_home(cfg)))
+    from pipeline.cli.interrupted_runs import fail_interrupted_runs
+
+    instance = dg.DagsterInstance.from_config(str(dagster_home(cfg)))
+    for run in fail_interrupted_runs(instance):
+        console.print(
+            f"run {run.run_id} ({run.job_name}) was interrupted: its process {run.pid} is gone; "
+            "marked failed",
+            soft_wrap=True,
+        )
+    return instance
 
 
 def write_workspace(config: Path, home: Path) -> Path:
@@ -100,11 +118,15 @@ def ui(
 ) -> None:
     """Start the Dagster UI (webserver and daemon, so schedules and sensors run) on this config.
     Its instance is the one `wattprint run` records into: .dagster_home beside the config, or
-    $DAGSTER_HOME when set."""
+    $DAGSTER_HOME when set. SIGTERM or Ctrl-C stops all of it within 10 s."""
     cfg = config_or_exit(config)
     home = dagster_home(cfg)
+    with open_instance(cfg):
+        pass  # runs interrupted since the last start are marked failed
     cmd = [
         sys.executable,
+        "-W",
+        DEV_SUPERSEDED,
         "-m",
         "dagster",
         "dev",
@@ -116,4 +138,8 @@ def ui(
         str(port),
     ]
     env = {**os.environ, "DAGSTER_HOME": str(home)}
-    raise typer.Exit(subprocess.call(cmd, cwd=REPO, env=env))
+    code = run_in_group(cmd, cwd=REPO, env=env)
+    # Everything is stopped; skip the final garbage collection over all that importing Dagster
+    # made (1-3 s on a loaded machine), so that `ui` itself is gone within the 10 s it promises.
+    gc.freeze()
+    raise typer.Exit(code)

@@ -4,6 +4,7 @@ for the days and months asked for), with a progress bar over the runs."""
 from __future__ import annotations
 
 import shutil
+import signal
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from pipeline.cli.instance import open_instance
 from pipeline.cli.options import ConfigOpt, config_or_exit, console
+from pipeline.cli.processes import stop_signals
 
 
 def _load(config: Path):
@@ -24,29 +26,47 @@ def _load(config: Path):
 
 def _run(pipeline, start: date | None, end: date | None) -> None:
     """Launch the runs (ingest, the days, the months' reports) on the config's instance; a
-    landing file that cannot be read or had rows quarantined is a warning in the log."""
+    landing file that cannot be read or had rows quarantined is a warning in the log. SIGTERM
+    or Ctrl-C fails the run in progress (recorded so) and launches no further run."""
+    import dagster as dg
+
     from pipeline.orchestrate import NoTelemetryError, run_pipeline
 
     cfg = pipeline.config
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
+    with (
+        stop_signals() as stopped,
+        Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress,
+    ):
         steps = progress.add_task("pipeline", total=None)
 
         def step(name: str, total: int | None) -> None:
+            if stopped() is not None:
+                raise KeyboardInterrupt  # no further run
             progress.update(steps, description=name, total=total)
             progress.advance(steps)
 
-        with open_instance(cfg) as instance:
-            try:
-                results = run_pipeline(pipeline, start, end, instance=instance, on_step=step)
-            except NoTelemetryError as e:
-                raise typer.BadParameter(str(e)) from e
+        try:
+            with open_instance(cfg) as instance:
+                try:
+                    results = run_pipeline(pipeline, start, end, instance=instance, on_step=step)
+                except NoTelemetryError as e:
+                    raise typer.BadParameter(str(e)) from e
+        except (KeyboardInterrupt, dg.DagsterExecutionInterruptedError):
+            pass
+        if (signum := stopped()) is not None:
+            progress.stop()
+            console.print(
+                f"[red]stopped by {signal.Signals(signum).name}: the run in progress is recorded "
+                "as failed and no further run was started; run the command again to finish[/red]"
+            )
+            raise typer.Exit(128 + signum)
         progress.update(steps, completed=progress.tasks[steps].total, description="done")
     if not all(r.success for r in results):
         console.print("[red]a run failed; see the log above[/red]")

@@ -1,0 +1,176 @@
+"""Processes wattprint starts or finds, and the signals that stop it: `run_in_group` runs a
+command (`dagster dev`, for `ui`) in a process group of its own and stops the whole group when
+wattprint is asked to stop; `stop_signals` notes SIGTERM and SIGINT while Dagster runs in this
+process; `alive_since` tells whether the process that recorded something still runs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+# Stopping `wattprint ui`: the signal passed on to every process of the group (SIGHUP as SIGTERM)
+# lets dagster dev, its webserver, daemon, code servers and runs shut down cleanly (a run records
+# its failure); what is left after GRACE_S is killed. The whole stop stays under 10 s.
+GRACE_S = 5.0
+KILL_WAIT_S = 2.0
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+POLL_S = 0.1
+# /proc/PID/stat's start time is in clock ticks since boot, and boot time is whole seconds
+START_TIME_TOLERANCE_S = 2.0
+
+
+class _Stop(Exception):
+    pass
+
+
+class _Group:
+    """The command's process, and the first stop signal this process received."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+        self.signum: int | None = None
+        self.stopping = False
+
+    def on_signal(self, signum: int, frame) -> None:
+        if self.signum is None:
+            self.signum = signum
+        # before the command has started, the signal is only noted (checked once it has)
+        if self.proc is not None and not self.stopping:
+            raise _Stop
+
+
+def run_in_group(cmd: Sequence[str], *, grace_s: float = GRACE_S, **popen) -> int:
+    """Run `cmd` in a process group of its own until it exits or this process receives SIGTERM,
+    SIGINT or SIGHUP; then stop every process left in the group (`stop_group`). Returns the
+    command's exit code, or 128 + the signal's number when stopped by one."""
+    group = _Group()
+    previous = {s: signal.signal(s, group.on_signal) for s in STOP_SIGNALS}
+    try:
+        try:
+            group.proc = subprocess.Popen(cmd, process_group=0, **popen)
+            if group.signum is None:
+                group.proc.wait()
+        except _Stop:
+            pass
+    finally:
+        group.stopping = True
+        if group.proc is not None:
+            forward = signal.SIGINT if group.signum == signal.SIGINT else signal.SIGTERM
+            stop_group(group.proc, forward, grace_s)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if group.signum is not None:
+        return 128 + group.signum
+    return group.proc.returncode
+
+
+def stop_group(proc: subprocess.Popen, sig: int, grace_s: float) -> None:
+    """Send `sig` to every process in the group `proc` leads, SIGKILL those left after
+    `grace_s`; return once none is left (or KILL_WAIT_S after SIGKILL)."""
+    for send, wait_s in ((sig, grace_s), (signal.SIGKILL, KILL_WAIT_S)):
+        if not _group_alive(proc):
+            return
+        try:
+            os.killpg(proc.pid, send)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait_s
+        while _group_alive(proc) and time.monotonic() < deadline:
+            time.sleep(POLL_S)
+
+
+def _group_alive(proc: subprocess.Popen) -> bool:
+    proc.poll()  # reap the leader: a zombie would count as alive to killpg
+    if Path("/proc/self/stat").exists():
+        return any(_stat_field(pid, "pgrp") == proc.pid for pid in _pids())
+    try:
+        os.killpg(proc.pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@contextmanager
+def stop_signals() -> Iterator[Callable[[], int | None]]:
+    """Within: SIGTERM acts as SIGINT (Ctrl-C), which Dagster turns into the failure of the run
+    in progress, and the function yielded returns the first of the two received so far, or None.
+    Dagster sets a SIGINT handler of its own while it runs a step, and does not call the one it
+    replaced; so the signals are read from the wakeup fd, written for every signal received."""
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(read_fd, False)
+    os.set_blocking(write_fd, False)
+    seen: list[int] = []
+
+    def received() -> int | None:
+        try:
+            seen.extend(b for b in os.read(read_fd, 256) if b in (signal.SIGTERM, signal.SIGINT))
+        except BlockingIOError:
+            pass
+        return seen[0] if seen else None
+
+    previous_fd = signal.set_wakeup_fd(write_fd)
+    previous_term = signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+        signal.set_wakeup_fd(previous_fd)
+        os.close(read_fd)
+        os.close(write_fd)
+
+
+def alive_since(pid: int, timestamp: float) -> bool:
+    """Whether process `pid` runs and is the one that did something at `timestamp` (epoch s):
+    it started before then, so it is not a later process that reuses the number. Where /proc
+    is not there, only whether some process has the number."""
+    if not Path("/proc/self/stat").exists():
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    started = _start_time(pid)
+    return started is not None and started <= timestamp + START_TIME_TOLERANCE_S
+
+
+def _pids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+
+
+# fields of /proc/PID/stat after ") ": the index of each in proc(5) numbering, less 3
+_FIELDS = {"state": 0, "pgrp": 2, "starttime": 19}
+
+
+def _stat(pid: int) -> list[str] | None:
+    """The fields after the command name (which may hold spaces and parentheses), or None for
+    a process that is gone or a zombie."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return None if fields[_FIELDS["state"]] in ("Z", "X") else fields
+
+
+def _stat_field(pid: int, name: str) -> int | None:
+    fields = _stat(pid)
+    return None if fields is None else int(fields[_FIELDS[name]])
+
+
+def _start_time(pid: int) -> float | None:
+    """When process `pid` started (epoch s), or None if it does not run."""
+    ticks = _stat_field(pid, "starttime")
+    if ticks is None:
+        return None
+    for line in Path("/proc/stat").read_text().splitlines():
+        if line.startswith("btime "):
+            boot = int(line.split()[1])
+            return boot + ticks / os.sysconf("SC_CLK_TCK")
+    return None
