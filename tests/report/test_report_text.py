@@ -1,13 +1,12 @@
 """Hostile and huge text in names (issue 17): invisible and direction-changing code points are
-shown as visible escapes in every output, a 100 kB model name is shortened in the PDF and keeps
-the other models' figures on the page, and the PDF sums the input manifest up in one paragraph.
+shown as visible escapes in every output, and a 100 kB model name is shortened in the PDF and
+keeps the other models' figures on the page.
 
 Each report here is rendered once per module (rendering is slow on a shared machine)."""
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import re
@@ -56,12 +55,6 @@ def hostile_text_disclosure() -> Disclosure:
     data = sample_disclosure().model_dump()
     data["organisation"] = "Northwind\u202e AI Labs"
     data["models"][0]["name"] = PROBE_NAME
-    data["models"][LONG_INDEX]["name"] = LONG_NAME
-    data["models"][3]["name"] = EDGE_NAME
-    for i, m in enumerate(data["models"]):  # figures printed nowhere else, in the last columns
-        m["training"]["estimated_share"] = DISTINCT_FIGURES[f"estimated{i}"]
-        m["inference"]["wh_per_1k_output_tokens"] = DISTINCT_FIGURES[f"wh1k{i}"]
-        m["crossover"]["training_wh_per_request_amortised"] = DISTINCT_FIGURES[f"amortised{i}"]
     team = data["teams"][0]
     data["teams"] = [team | {"team": _team(cp)} for cp in HIDDEN]
     data["sites"][0]["site"] = "fra\u200b-1"
@@ -70,14 +63,22 @@ def hostile_text_disclosure() -> Disclosure:
     return Disclosure.model_validate(data)
 
 
+def long_names_disclosure() -> Disclosure:
+    data = sample_disclosure().model_dump()
+    data["models"][LONG_INDEX]["name"] = LONG_NAME
+    data["models"][3]["name"] = EDGE_NAME
+    for i, m in enumerate(data["models"]):  # figures printed nowhere else, in the last columns
+        m["training"]["estimated_share"] = DISTINCT_FIGURES[f"estimated{i}"]
+        m["inference"]["wh_per_1k_output_tokens"] = DISTINCT_FIGURES[f"wh1k{i}"]
+        m["crossover"]["training_wh_per_request_amortised"] = DISTINCT_FIGURES[f"amortised{i}"]
+    return Disclosure.model_validate(data)
+
+
 def _has_hidden(text: str) -> list[str]:
     return sorted({f"U+{ord(ch):04X}" for ch in text if ord(ch) in HIDDEN})
 
 
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
-    d = hostile_text_disclosure()
-    out = tmp_path_factory.mktemp("hostile-text")
+def _written(d: Disclosure, out) -> dict:
     paths = write_report(d, out)
     pdf = paths["pdf"].read_bytes()
     return {
@@ -85,11 +86,21 @@ def hostile(tmp_path_factory):
         "out": out,
         "paths": paths,
         "pdf": pdf,
-        "pdf_text": _pdf_text(pdf)[0],
         "html": paths["html"].read_text(encoding="utf-8"),
         "json": paths["json"].read_text(encoding="utf-8"),
         "csv": {p.name: p.read_text(encoding="utf-8") for p in paths["tables"].iterdir()},
     }
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> dict:
+    written = _written(hostile_text_disclosure(), tmp_path_factory.mktemp("hostile-text"))
+    return written | {"pdf_text": _pdf_text(written["pdf"])[0]}
+
+
+@pytest.fixture(scope="module")
+def long_names(tmp_path_factory) -> dict:
+    return _written(long_names_disclosure(), tmp_path_factory.mktemp("long-names"))
 
 
 # ----------------------------------------------------------------------------- every output
@@ -157,13 +168,13 @@ def _page_chunks(pdf: bytes) -> list[tuple[float, list[tuple[str, float]]]]:
     return pages
 
 
-def test_other_models_figures_stay_on_the_page_beside_long_names(hostile):
+def test_other_models_figures_stay_on_the_page_beside_long_names(long_names):
     """The last column of the training, inference and crossover tables holds a figure printed
     nowhere else for every model: each is drawn on a page, left of its right margin."""
     margin_pt = 16 / 25.4 * 72  # templates/report.css: @page margin 16 mm left and right
     on_page = {
         text
-        for width, runs in _page_chunks(hostile["pdf"])
+        for width, runs in _page_chunks(long_names["pdf"])
         for text, x in runs
         if 0 < x < width - margin_pt
     }
@@ -175,29 +186,14 @@ def _printed(key: str, value: float) -> str:
     return fmt_pct(value) if key.startswith("estimated") else fmt(value)
 
 
-def test_a_100kb_name_is_shortened_in_the_pdf_and_whole_elsewhere(hostile):
-    printed = re.findall(r"helix(x*)…(x*)", re.sub(r"\s+", "", hostile["pdf_text"]))
+def test_a_100kb_name_is_shortened_in_the_pdf_and_whole_elsewhere(long_names):
+    pdf_text = _pdf_text(long_names["pdf"])[0]  # here: the PDF of a 100 kB name may not parse
+    printed = re.findall(r"helix(x*)…(x*)", re.sub(r"\s+", "", pdf_text))
     assert printed, "the long name is not printed shortened with an ellipsis"
     assert all(len("helix" + a + "…" + b) <= NAME_LIMIT_CHARS for a, b in printed)
-    assert "x" * (NAME_LIMIT_CHARS + 1) not in re.sub(r"\s+", "", hostile["pdf_text"])
-    assert len(hostile["pdf"]) < 2_000_000
-    assert f'title="{LONG_NAME}"' in hostile["html"]
-    assert [m["name"] for m in json.loads(hostile["json"])["models"]][LONG_INDEX] == LONG_NAME
-    rows = list(csv.DictReader(io.StringIO(hostile["csv"]["models_training.csv"])))
+    assert "x" * (NAME_LIMIT_CHARS + 1) not in re.sub(r"\s+", "", pdf_text)
+    assert len(long_names["pdf"]) < 2_000_000
+    assert f'title="{LONG_NAME}"' in long_names["html"]
+    assert [m["name"] for m in json.loads(long_names["json"])["models"]][LONG_INDEX] == LONG_NAME
+    rows = list(csv.DictReader(io.StringIO(long_names["csv"]["models_training.csv"])))
     assert rows[LONG_INDEX]["model"] == LONG_NAME
-
-
-# ----------------------------------------------------------------------------- the manifest
-
-
-def test_pdf_sums_the_manifest_up_and_the_html_and_csv_list_it(hostile):
-    d, pdf_text = hostile["d"], hostile["pdf_text"]
-    compact = re.sub(r"\s+", "", pdf_text)
-    for f in d.inputs:
-        assert f.sha256 not in compact
-        assert f.sha256 in hostile["html"]
-        assert f.sha256 in hostile["csv"]["inputs.csv"]
-    manifest_sha = hashlib.sha256(hostile["csv"]["inputs.csv"].encode("utf-8")).hexdigest()
-    assert manifest_sha in compact
-    assert f"{len(d.inputs)} input files" in pdf_text
-    assert "sha256sum tables/inputs.csv" in pdf_text
