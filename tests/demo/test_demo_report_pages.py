@@ -36,8 +36,8 @@ def test_demo_pdf_sums_the_manifest_up(demo_run, demo_pdf):
     # the bytes are those of the landing files the demo wrote, as the manifest recorded them
     landing = demo_run.out / "landing"
     on_disk = sum((landing / f.path).stat().st_size for f in d.inputs)
-    assert f"from {len(d.inputs)} input files of {fmt(on_disk, 'bytes')} in all" in (
-        demo_pdf["text"]
+    assert (
+        f"from {len(d.inputs)} input files of {fmt(on_disk, 'bytes')} in all" in (demo_pdf["text"])
     )
 
 

@@ -20,6 +20,7 @@ from pipeline.delivery.mail import build_message, summary_text
 from pipeline.delivery.report_files import read_report
 from pipeline.disclosure.model import Disclosure
 from pipeline.formatting import fmt, fmt_pct
+from pipeline.report.charts import daily_phase_energy_svg, phase_share_svg
 from pipeline.report.crossover_chart import crossover_svg
 from pipeline.report.render import write_report
 from tests.report.test_report_render import _html_text, _pdf_text
@@ -30,6 +31,7 @@ FORMAT = [0x200B, 0x200C, 0x200D, 0xFEFF, 0x2060, 0x00AD]
 CONTROL = [0x00, 0x01, 0x1B, 0x7F, 0x85, 0x9B, 0x2028, 0x2029]
 HIDDEN = BIDI + FORMAT + CONTROL
 
+PHASE = "dev\u2067-ops"
 PROBE_NAME = "atlas\u202egnp.exe"  # prints as "atlasexe.png" when the override is obeyed
 LONG_NAME = "helix" + "x" * 100_000  # 100 kB, no break opportunity
 LONG_INDEX = 2  # models[2] gets LONG_NAME; the sample's other models keep theirs
@@ -58,6 +60,10 @@ def hostile_text_disclosure() -> Disclosure:
     team = data["teams"][0]
     data["teams"] = [team | {"team": _team(cp)} for cp in HIDDEN]
     data["sites"][0]["site"] = "fra\u200b-1"
+    # a phase named in the data reaches the phase tables and both phase charts as a dict key
+    data["phases"][PHASE] = data["phases"].pop("development")
+    for row in data["daily"]:
+        row["phase"] = PHASE if row["phase"] == "development" else row["phase"]
     data["inputs"][0]["path"] = "landing/\u2066telemetry\u2069/gpu.csv"
     data["notes"].append("note with a soft\u00adhyphen and a \u200dzero-width joiner")
     return Disclosure.model_validate(data)
@@ -112,8 +118,11 @@ def test_no_hidden_code_point_in_any_output(hostile):
     assert _has_hidden(hostile["pdf_text"]) == []
     for name, text in hostile["csv"].items():
         assert _has_hidden(text) == [], name
-    for m in hostile["d"].models:
-        assert _has_hidden(crossover_svg(m, "x") or "") == []
+    charts = [crossover_svg(m, "x") or "" for m in hostile["d"].models]
+    charts += [daily_phase_energy_svg(hostile["d"]), phase_share_svg(hostile["d"])]
+    assert [_has_hidden(svg) for svg in charts] == [[]] * len(charts)
+    for svg in charts[-2:]:
+        assert "dev⟨U+2067⟩-ops" in svg
 
 
 def test_each_hidden_code_point_shows_as_an_escape_in_every_output(hostile):
@@ -139,6 +148,8 @@ def test_the_probe_name_reads_in_its_stored_order(hostile):
     chart = crossover_svg(hostile["d"].models[0], "x") or ""
     assert "atlas⟨U+202E⟩gnp.exe" in chart
     assert "fra⟨U+200B⟩-1" in re.sub(r"\s+", "", hostile["pdf_text"])
+    phases_csv = list(csv.DictReader(io.StringIO(hostile["csv"]["phases.csv"])))
+    assert "dev⟨U+2067⟩-ops" in [row["phase"] for row in phases_csv]
 
 
 def test_mail_text_shows_the_escape(hostile):
