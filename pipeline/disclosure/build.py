@@ -110,7 +110,11 @@ def build_disclosure(
         factors=factors(cfg),
         inputs=[
             InputFile(
-                path=r["source_path"], sha256=r["sha256"], rows=r["rows_read"], format=r["format"]
+                path=r["source_path"],
+                sha256=r["sha256"],
+                rows=r["rows_read"],
+                format=r["format"],
+                size_bytes=r["size_bytes"],
             )
             for r in manifest.iter_rows(named=True)
         ],

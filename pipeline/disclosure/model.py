@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from pipeline.disclosure.model_figures import ModelFigures
 from pipeline.method.results import InventoryCoverage, Record
+from pipeline.printable import visible_fields
 
 
 class Period(Record):
@@ -213,6 +214,7 @@ class InputFile(Record):
     sha256: str
     rows: int
     format: str
+    size_bytes: int | None = Field(None, description="None in reports made before it was kept")
 
 
 class Disclosure(Record):
@@ -237,3 +239,10 @@ class Disclosure(Record):
     uncertainty: UncertaintyFigures | None = None
     checks: list[CheckOutcome] = Field(default_factory=list)
     regulatory: Regulatory | None = None
+
+    @model_validator(mode="after")
+    def _visible_text(self) -> Disclosure:
+        # Names from input files may hide code points (a right-to-left override, zero-width
+        # characters): every output prints them as visible escapes (pipeline/printable.py).
+        visible_fields(self)
+        return self

@@ -24,6 +24,7 @@ from pipeline.disclosure.model_figures import ModelFigures
 from pipeline.formatting import fmt_date, fmt_number
 from pipeline.method.lifecycle import TRAILING_DAYS
 from pipeline.method.results import CumulativePoint
+from pipeline.printable import shorten
 from pipeline.report.crossover_layout import (
     HEIGHT,
     INFERENCE_COLOUR,
@@ -44,7 +45,7 @@ from pipeline.report.crossover_layout import (
     text_width,
     vertical_marker,
 )
-from pipeline.report.svg import nice_ceiling, shorten, xml_text
+from pipeline.report.svg import nice_ceiling, xml_text
 
 # A projection longer than this many times the observed span is cut at the right edge of the plot
 # (with the axis extended by half the span), so the observed lines keep most of the width.
@@ -145,7 +146,8 @@ def crossover_svg(m: ModelFigures, prefix: str) -> str | None:
     else:
         status = "not reached, no projection"
         outcome = "Not reached, and no projection is possible (no recent inference energy)."
-    title = f"{m.name}: cumulative training and inference energy"
+    name = shorten(m.name)  # as the tables print it: a 100 kB name would fill the PDF
+    title = f"{name}: cumulative training and inference energy"
     desc = (
         f"Line chart of lifecycle energy from {fmt_date(first.day)} to {fmt_date(last.day)}, "
         f"in {scale.unit}. Training and fine-tuning reach {t_total}; inference reaches "
@@ -156,7 +158,7 @@ def crossover_svg(m: ModelFigures, prefix: str) -> str | None:
     # --- heading: the model name (the crossover status is written at its marker or as a note)
     out.append(
         f'<text class="heading" x="8" y="14" font-size="11" font-weight="bold" fill="#222">'
-        f"{xml_text(shorten(m.name, 90))}</text>"
+        f"{xml_text(name)}</text>"
     )
 
     # --- legend row

@@ -24,6 +24,7 @@ from urllib.request import url2pathname
 
 from markupsafe import Markup
 from weasyprint import HTML
+from weasyprint.document import Document
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from pipeline.report import svg_text
@@ -155,10 +156,11 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def render_pdf(
+def lay_out(
     html: str, url_fetcher: URLFetcher | None = None, images: Mapping[str, bytes] | None = None
-) -> bytes:
-    """PDF bytes of `html`; relative URLs resolve in `templates/` through the safe fetcher.
+) -> Document:
+    """`html` laid out in pages, as the PDF is written from them (`render_pdf`); relative URLs
+    resolve in `templates/` through the safe fetcher.
 
     `images` are the chart images of `print_charts`, by URL, served from memory."""
     fetcher = url_fetcher if url_fetcher is not None else SafeURLFetcher()
@@ -166,7 +168,15 @@ def render_pdf(
         fetcher = _ChartImages(images, fetcher)
     svg_text.install()  # chart labels shaped as one run each, not one code point at a time
     with _no_cyclic_gc():
-        document = HTML(string=html, base_url=str(TEMPLATES_DIR), url_fetcher=fetcher)
-        pdf = document.write_pdf(pdf_tags=True)
+        html_doc = HTML(string=html, base_url=str(TEMPLATES_DIR), url_fetcher=fetcher)
+        return html_doc.render(pdf_tags=True)
+
+
+def render_pdf(
+    html: str, url_fetcher: URLFetcher | None = None, images: Mapping[str, bytes] | None = None
+) -> bytes:
+    """PDF bytes of `html` (see `lay_out`)."""
+    with _no_cyclic_gc():
+        pdf = lay_out(html, url_fetcher, images).write_pdf(pdf_tags=True)
     assert pdf is not None
     return pdf

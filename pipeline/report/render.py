@@ -11,20 +11,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from markupsafe import Markup
+from weasyprint.document import Document
 from weasyprint.urls import URLFetcher
 
 from pipeline.atomic import replace_folder
 from pipeline.disclosure.model import Disclosure, Quantiles
 from pipeline.report import charts, crossover_chart
-from pipeline.report.pdf import print_charts, render_pdf
+from pipeline.report.manifest import manifest_summary
+from pipeline.report.pdf import lay_out, print_charts, render_pdf
 from pipeline.report.phases import ordered_phases, phase_label
-from pipeline.report.tables import render_tables
+from pipeline.report.tables import TABLES_DIR_NAME, render_tables
 from pipeline.report.tables_models import serving_models
 from pipeline.report.tables_period import UNCERTAINTY_METRICS, uncertainty_groups
 from pipeline.report.templates import TEMPLATE_NAME, environment, stylesheet
 
 OUTPUT_NAMES = {"json": "disclosure.json", "html": "report.html", "pdf": "report.pdf"}
-TABLES_DIR_NAME = "tables"
 
 
 def uncertainty_label(group: str) -> str:
@@ -79,8 +80,16 @@ def render_html(d: Disclosure, chart_markup: dict[str, object] | None = None) ->
         "serving_models": serving_models(d),
         "uncertainty_rows": uncertainty_rows(d),
         "uncertainty_metrics": UNCERTAINTY_METRICS,
+        "manifest": manifest_summary(d),
     }
     return environment().get_template(TEMPLATE_NAME).render(**context)
+
+
+def pdf_document(d: Disclosure, url_fetcher: URLFetcher | None = None) -> Document:
+    """The PDF's pages as WeasyPrint laid them out: what `write_report` writes report.pdf from
+    (for tests of where tables break)."""
+    print_markup, images = print_charts(render_charts(d))
+    return lay_out(render_html(d, print_markup), url_fetcher, images)
 
 
 def write_report(

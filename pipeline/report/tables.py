@@ -46,6 +46,7 @@ from pipeline.disclosure.model import Disclosure
 from pipeline.report import tables_annex, tables_coverage, tables_models, tables_period
 from pipeline.report.table import Built, Cell, Table
 
+TABLES_DIR_NAME = "tables"  # the folder of the CSV files, in the report folder
 INDEX_NAME = "index.csv"
 INDEX_COLUMNS = ("stem", "title", "rows", "columns")
 
@@ -89,11 +90,17 @@ STEMS: tuple[str, ...] = tuple(stem for stem, _ in TABLES)
 
 def report_tables(d: Disclosure) -> list[Table]:
     """Every table of the report, in print order; the same stems for every Disclosure."""
-    out = []
-    for stem, build in TABLES:
-        title, columns, rows = build(d)
-        out.append(Table(stem, title, tuple(columns), tuple(tuple(r) for r in rows)))
-    return out
+    return [_table(stem, build, d) for stem, build in TABLES]
+
+
+def report_table(d: Disclosure, stem: str) -> Table:
+    """The table `stem` of `report_tables(d)`, built alone."""
+    return _table(stem, dict(TABLES)[stem], d)
+
+
+def _table(stem: str, build: Callable[[Disclosure], Built], d: Disclosure) -> Table:
+    title, columns, rows = build(d)
+    return Table(stem, title, tuple(columns), tuple(tuple(r) for r in rows))
 
 
 # ----------------------------------------------------------------------------- CSV text

@@ -68,8 +68,10 @@ def sci(d: Disclosure) -> Built:
     return "Software Carbon Intensity (SCI) per model", ("model", "sci_gco2e_per_request"), rows
 
 
-_INPUT_COLS = ("path", "format", "rows", "sha256")
+_INPUT_COLS = ("path", "format", "rows", "size_bytes", "sha256")
 
 
 def inputs(d: Disclosure) -> Built:
+    # printed in report.html only; the PDF prints its file count, bytes and the SHA-256 of
+    # this table's CSV file (report/manifest.py)
     return "Input manifest", _INPUT_COLS, [pick(f, _INPUT_COLS) for f in d.inputs]

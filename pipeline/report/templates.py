@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from pipeline.formatting import (
     fmt,
@@ -20,10 +20,12 @@ from pipeline.formatting import (
     fmt_number,
     fmt_pct,
 )
+from pipeline.printable import shorten
 from pipeline.report.phases import phase_label
 
 TEMPLATES_DIR: Path = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE_NAME = "report.html.j2"
+WRAP_FROM_CHARS = 24  # a longer name may break anywhere: ~115 pt at 8 pt without a break
 STYLESHEET_NAME = "report.css"
 
 
@@ -50,8 +52,24 @@ def environment() -> Environment:
         isodate=fmt_date,
         utc=fmt_datetime,
         phase_label=phase_label,
+        name=print_name,
     )
     return env
+
+
+def print_name(text: object) -> Markup:
+    """A name as the report prints it, escaped: whole up to `printable.NAME_LIMIT_CHARS`
+    characters, else shortened with an ellipsis and the whole name in the `title` attribute
+    (the HTML's tooltip; the PDF prints the short form only). A name longer than
+    `WRAP_FROM_CHARS` may wrap anywhere (class "long-name"), so that no name, however long,
+    pushes a table's figures off the page."""
+    full = str(text)
+    if len(full) <= WRAP_FROM_CHARS:
+        return escape(full)
+    short = shorten(full)
+    if short == full:
+        return Markup('<span class="long-name">{}</span>').format(full)
+    return Markup('<span class="long-name" title="{}">{}</span>').format(full, short)
 
 
 def stylesheet() -> Markup:
