@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipeline.cli.options import config_or_exit, console
+from pipeline.printable import visible
 
 EXIT_UNREADABLE, EXIT_USAGE, EXIT_QUARANTINED = 1, 2, 3
 HOST_COLUMNS = ("host", "gpus_seen", "gpus_configured", "first_utc", "last_utc", "cadence_s")
@@ -107,12 +108,13 @@ def _document(checks: list, hosts: list[dict], inventory: bool) -> dict[str, Any
 
 
 def _messages(checks: list) -> list[str]:
-    """`file:line: reason` per problem shown, the error of each unreadable file, the hints."""
+    """`file:line: reason` per problem shown, the error of each unreadable file, the hints; text
+    from the files with its invisible code points shown (a bidi control cannot reorder a line)."""
     out = []
     for c in checks:
         out.extend(f"{c.path}:{p['line']}: {p['reason']}" for p in c.problems)
         out.extend(m for m in (c.error, c.hint) if m)
-    return out
+    return [visible(m) for m in out]
 
 
 def _cell(value: Any, fmt: str = "{}") -> str:
@@ -137,6 +139,7 @@ def _lines(checks: list, hosts: list[dict], gpus_per_host: dict | None) -> None:
         typer.echo("")
         typer.echo("\t".join(HOST_COLUMNS))
         for h in hosts:
+            h = {**h, "host": visible(h["host"])}
             first, last = (f"{h[k]:%Y-%m-%dT%H:%M:%S}" for k in ("first_utc", "last_utc"))
             configured = h["gpus_configured"]
             configured = _unconfigured(gpus_per_host) if configured is None else configured
@@ -165,7 +168,7 @@ def _tables(checks: list, hosts: list[dict], gpus_per_host: dict | None) -> None
         t.add_column(heading)
     for h in hosts:
         t.add_row(
-            escape(h["host"]),
+            escape(visible(h["host"])),
             str(h["gpus_seen"]),
             none if h["gpus_configured"] is None else str(h["gpus_configured"]),
             f"{h['first_utc']:%Y-%m-%d %H:%M:%S}",

@@ -166,3 +166,13 @@ def test_every_real_sample_file_is_accounted_for() -> None:
     for f in doc["files"]:
         assert f["readable"] or f["error"].startswith(f["path"]), f
     assert result.exit_code == 1  # README.md and the licences are not landing files
+
+
+def test_a_bidi_control_in_a_bad_row_is_shown_not_obeyed(tmp_path) -> None:
+    host = tmp_path / "sto-h100-001"
+    host.mkdir()
+    f = host / "smi.csv"
+    f.write_text(_smi(3).replace("301.5 W", "atlas\u202egnp.exe W"), encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(f)])
+    assert "\u202e" not in result.output
+    assert "atlas⟨U+202E⟩gnp.exe" in result.output
