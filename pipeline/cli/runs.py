@@ -11,21 +11,26 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from pipeline.cli.errors import debugging
 from pipeline.cli.instance import open_instance
 from pipeline.cli.options import ConfigOpt, config_or_exit, console
 
 
 def _load(config: Path):
-    """The config's definitions, the config read once for them all (exit 2 on a mistake)."""
+    """The config's definitions, the config read once for them all (exit 2 on a mistake). The
+    runs' console log leaves their failures to the CLI's one line (all of it with --debug)."""
+    from dataclasses import replace
+
     from pipeline.orchestrate import Pipeline
 
-    return config_or_exit(config, Pipeline.load)
+    return replace(config_or_exit(config, Pipeline.load), log_failures=debugging())
 
 
 def _run(pipeline, start: date | None, end: date | None) -> None:
     """Launch the runs (ingest, the days, the months' reports) on the config's instance; a
-    landing file that cannot be read or had rows quarantined is a warning in the log."""
-    from pipeline.orchestrate import NoTelemetryError, run_pipeline
+    landing file whose format is not recognised or had rows quarantined is a warning in the
+    log. On an error the progress bar is cleared, leaving the error's line alone on stderr."""
+    from pipeline.orchestrate import run_pipeline
 
     cfg = pipeline.config
     with Progress(
@@ -35,6 +40,7 @@ def _run(pipeline, start: date | None, end: date | None) -> None:
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
         console=console,
+        disable=not console.is_terminal,  # a log file gets the warnings and errors only
     ) as progress:
         steps = progress.add_task("pipeline", total=None)
 
@@ -42,11 +48,12 @@ def _run(pipeline, start: date | None, end: date | None) -> None:
             progress.update(steps, description=name, total=total)
             progress.advance(steps)
 
-        with open_instance(cfg) as instance:
-            try:
+        try:
+            with open_instance(cfg) as instance:
                 results = run_pipeline(pipeline, start, end, instance=instance, on_step=step)
-            except NoTelemetryError as e:
-                raise typer.BadParameter(str(e)) from e
+        except BaseException:
+            progress.live.transient = True
+            raise
         progress.update(steps, completed=progress.tasks[steps].total, description="done")
     if not all(r.success for r in results):
         console.print("[red]a run failed; see the log above[/red]")
@@ -83,22 +90,37 @@ def _day(text: str) -> date:
     return date.fromisoformat(text)
 
 
+def _option_day(option: str, text: str | None) -> date | None:
+    try:
+        return _day(text) if text else None
+    except ValueError as err:
+        raise typer.BadParameter(
+            f"{option} {text!r}: expected a day as YYYY-MM-DD or 'yesterday' (UTC)"
+        ) from err
+
+
 def run(
     config: ConfigOpt = Path("wattprint.yaml"),
     start: Annotated[
-        str | None, typer.Option(help="first day: YYYY-MM-DD, 'yesterday' or 'today' (UTC)")
+        str | None,
+        typer.Option(
+            help="first day: YYYY-MM-DD or 'yesterday' (UTC); default: the first day of the "
+            "ingested telemetry, not before the config's start_date"
+        ),
     ] = None,
-    end: Annotated[str | None, typer.Option(help="last day (included), like --start")] = None,
+    end: Annotated[
+        str | None,
+        typer.Option(
+            help="last day (included), like --start, at most yesterday (UTC); default: the "
+            "last day of the ingested telemetry"
+        ),
+    ] = None,
 ) -> None:
     """Ingest new files, compute the days [start, end] and write the months' reports: the
-    Dagster runs, recorded in the config's instance (the one `wattprint ui` shows)."""
-    try:
-        s = _day(start) if start else None
-        e = _day(end) if end else None
-    except ValueError as err:
-        raise typer.BadParameter(
-            f"dates must be YYYY-MM-DD, 'yesterday' or 'today': {err}"
-        ) from err
+    Dagster runs, recorded in the config's instance (the one `wattprint ui` shows). Without
+    --start and --end the days are the span of the ingested GPU telemetry."""
+    s = _option_day("--start", start)
+    e = _option_day("--end", end)
     if s and e and e < s:
         raise typer.BadParameter(f"--end {e} is before --start {s}")
     _run(_load(config), s, e)
