@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from pipeline.cli.errors import debugging
+from pipeline.cli.errors import debugging, state
 from pipeline.cli.instance import open_instance
 from pipeline.cli.options import ConfigOpt, config_or_exit, console
 
@@ -71,6 +71,7 @@ def demo(
     from pipeline.demo.fleet import generate_fleet
 
     start = date(2026, 10, 1)
+    state.path_keys = {out.absolute(): "--out"}  # an error on the folder names the option
     with console.status(f"generating a {days}-day demo fleet in {out}"):
         config = generate_fleet(out, seed=seed, days=days, start=start, overwrite=True)
     pipeline = _load(config)

@@ -131,4 +131,4 @@ def test_demo_into_a_file_is_one_line(tmp_path):
     out = tmp_path / "demo-output"
     out.write_text("a file\n")
     proc = wattprint("demo", "--out", str(out), "--days", "1")
-    assert_one_line(proc, str(out), "expected a folder")
+    assert_one_line(proc, str(out), "(--out)", "expected a folder", "correct --out")
