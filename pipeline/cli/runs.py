@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from pipeline.cli.errors import debugging, state
+from pipeline.cli.errors import debugging, print_error, state
 from pipeline.cli.instance import open_instance
 from pipeline.cli.options import ConfigOpt, config_or_exit, console
 
@@ -56,7 +56,7 @@ def _run(pipeline, start: date | None, end: date | None) -> None:
             raise
         progress.update(steps, completed=progress.tasks[steps].total, description="done")
     if not all(r.success for r in results):
-        console.print("[red]a run failed; see the log above[/red]")
+        print_error("a run failed; see the log above")
         raise typer.Exit(1)
     for p in sorted(cfg.reports_dir.glob("*/report.pdf")):
         typer.echo(f"report: {p}")

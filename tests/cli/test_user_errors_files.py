@@ -87,9 +87,7 @@ def test_a_full_disk_under_the_reports_is_one_line_naming_the_file(fleet):
     assert_one_line(proc, f"{reports}/2026-10/", "(paths.reports)", "no space left", "df -h")
 
 
-def test_a_writer_that_finds_the_disk_full_after_n_bytes_is_one_line(
-    fleet, monkeypatch, capsys
-):
+def test_a_writer_that_finds_the_disk_full_after_n_bytes_is_one_line(fleet, monkeypatch, capsys):
     """The same without a tmpfs: every file written through os.fdopen fails once 20 kB are
     written, with an OSError that names no file, as write() does on a full disk."""
     from pipeline.cli import app

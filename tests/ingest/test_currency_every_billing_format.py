@@ -25,7 +25,10 @@ SAMPLES = {
         "BillingCurrencyCode",
     ),
     "azure-ea-actual": ("finops_toolkit_azure_ea/EA_ActualCost_Small.csv", "BillingCurrency"),
-    "oci": ("focus_converters_samples/oci_reports_cost-csv_0000000030000269.csv", "cost/currencyCode"),
+    "oci": (
+        "focus_converters_samples/oci_reports_cost-csv_0000000030000269.csv",
+        "cost/currencyCode",
+    ),
 }
 
 
