@@ -96,7 +96,7 @@ def _option_day(option: str, text: str | None) -> date | None:
         return _day(text) if text else None
     except ValueError as err:
         raise typer.BadParameter(
-            f"{option} {text!r}: expected a day as YYYY-MM-DD or 'yesterday' (UTC)"
+            f"{option} {text!r}: expected a day as YYYY-MM-DD, 'yesterday' or 'today' (UTC)"
         ) from err
 
 

@@ -1,5 +1,8 @@
-"""The files and folders a configuration names, checked when it loads: a mistake in one is a
-ConfigError naming the key and the path, not a failure halfway through a run.
+"""The files and folders a configuration names, checked when a command loads it
+(`pipeline/cli/options.py`): a mistake in one is a ConfigError naming the key and the path, not a
+failure halfway through a run. (The Dagster definitions load a config without this check, so the
+UI opens on a config whose files are not there yet, like the example's; a run then fails naming
+the file.)
 
 Policy (docs/errors.md): input files the config names (instruments' `hourly_profile`) must exist,
 be files and be readable. Folders (`paths.landing`, `paths.reports`, `paths.lake`,

@@ -24,7 +24,6 @@ from pipeline.config.method import (
     Telemetry,
     Uncertainty,
 )
-from pipeline.config.references import check_references
 from pipeline.readers.base import ReadContext
 from pipeline.user_errors import one_line
 
@@ -175,8 +174,10 @@ class Config(Strict):
 
 
 def load_config(path: str | Path) -> Config:
-    """The config file, validated, with the files and folders it names checked
-    (`pipeline/config/references.py`); ConfigError names the file and key of a mistake."""
+    """The config file, validated; ConfigError names the file and key of a mistake. The files and
+    folders it names are checked by `check_references` (pipeline/config/references.py), which
+    every command runs when it loads the config; the Dagster definitions load a config without
+    it, so that the UI opens on a config whose files are not there yet (the example's)."""
     path = Path(path)
     try:
         raw_bytes = path.read_bytes()
@@ -200,8 +201,6 @@ def load_config(path: str | Path) -> Config:
     data["base_dir"] = path.resolve().parent
     data["config_sha256"] = hashlib.sha256(raw_bytes).hexdigest()
     try:
-        cfg = Config.model_validate(data)
+        return Config.model_validate(data)
     except ValidationError as e:
         raise ConfigError(validation_line(path, Config, e)) from e
-    check_references(cfg, path)
-    return cfg
