@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipeline.user_errors import writing
+
 VERSIONS_DIR = ".versions"
 # what os.symlink answers on a filesystem without symlinks (some SMB/CIFS mounts)
 _NO_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS}
@@ -33,17 +35,21 @@ class LinksUnsupported(OSError):
 def _write_all(fd: int, data: bytes, path: Path) -> None:
     """os.write until all of `data` is written; an error names `path` (ENOSPC carries none)."""
     view = memoryview(data)
-    try:
+    with writing(path):
         while view:
             view = view[os.write(fd, view) :]
         os.fsync(fd)
-    except OSError as e:
-        raise OSError(e.errno, e.strerror, str(path)) from e
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write `data` to a temp file beside `path`, fsync it, then rename it over `path`."""
+    """Write `data` to a temp file beside `path`, fsync it, then rename it over `path`. An
+    OSError (no permission, disk full) names `path`, not the temp file (`writing`)."""
     path = Path(path)
+    with writing(path):
+        _write_atomic(path, data, mode)
+
+
+def _write_atomic(path: Path, data: bytes, mode: int) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         try:

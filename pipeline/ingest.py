@@ -25,6 +25,7 @@ from pipeline.config import Config
 from pipeline.days_touched import GPU_TABLE, days_touched, gpu_days_touched
 from pipeline.plausibility import Limits, screen
 from pipeline.readers import UnreadableFileError, read_file
+from pipeline.user_errors import UserError
 from pipeline.warehouse import insert_frame, lake, run, transaction
 
 RAW_TABLES = (
@@ -86,7 +87,12 @@ class IngestSummary:
 def landing_files(landing: Path) -> list[Path]:
     """Every regular file under the landing folder, hidden ones excepted, in a stable order."""
     if not landing.is_dir():
-        raise FileNotFoundError(f"landing folder {landing} does not exist")
+        what = "is not a folder" if landing.exists() else "does not exist"
+        raise UserError(
+            f"{landing} (paths.landing) {what}: expected the landing folder of the input files "
+            "(telemetry/<host>/, slurm/<site>/, billing/, grid/ ...); create it or correct "
+            "paths.landing"
+        )
     return sorted(
         p
         for p in landing.rglob("*")

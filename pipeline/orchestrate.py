@@ -18,14 +18,49 @@ import dagster as dg
 from pipeline import warehouse
 from pipeline.config import Config
 from pipeline.definitions import build_defs
+from pipeline.defs.console import console_without_failures
+from pipeline.defs.partitions import daily_partitions
 from pipeline.defs.resources import WattprintResource
 from pipeline.defs.selections import DATA_ASSETS, INGEST_ASSETS
+from pipeline.user_errors import UserError
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
-class NoTelemetryError(LookupError):
+class NoTelemetryError(UserError, LookupError):
     """No telemetry has been ingested, so there is no default range of days."""
+
+
+class DayRangeError(UserError):
+    """Days asked for that the config's daily partitions do not have."""
+
+
+def check_days(cfg: Config, start: date, end: date) -> None:
+    """Raise DayRangeError unless [start, end] lies in the daily partitions: from the config's
+    `start_date` to the last complete UTC day (yesterday)."""
+    key = daily_partitions(cfg.start_date).get_last_partition_key()
+    if key is None:
+        raise DayRangeError(
+            f"start_date: {cfg.start_date} is not over yet (UTC), so there is no day to compute: "
+            "set start_date to the first day of your data"
+        )
+    last = date.fromisoformat(key)
+    if start < cfg.start_date:
+        raise DayRangeError(
+            f"start_date: --start {start} is before the config's start_date "
+            f"{cfg.start_date}, the first day wattprint computes: give --start {cfg.start_date} "
+            "or later, or set start_date earlier"
+        )
+    if end > last:
+        raise DayRangeError(
+            f"--end {end} is after {last}, the last complete UTC day (a day is computed once it "
+            f"is over): give --end {last} or earlier ('yesterday')"
+        )
+    if end < start:
+        raise DayRangeError(
+            f"the days {start} .. {end} are none: --end is before --start, or the ingested "
+            f"telemetry lies outside start_date {cfg.start_date} .. {last}; give --start and --end"
+        )
 
 
 def months(start: date, end: date) -> list[str]:
@@ -43,7 +78,11 @@ def telemetry_span(cfg: Config) -> tuple[date, date]:
     with warehouse.connect(cfg.warehouse_path) as con:
         lo, hi = warehouse.one(con, "select_telemetry_span")
     if lo is None:
-        raise NoTelemetryError("no telemetry ingested yet; give --start and --end")
+        raise NoTelemetryError(
+            f"{cfg.landing_dir} (paths.landing): no GPU telemetry ingested yet, so there is no "
+            "default range of days: put telemetry files under telemetry/<host>/ there, or give "
+            "--start and --end"
+        )
     return max(lo, cfg.start_date), min(hi, date.today() - timedelta(days=1))
 
 
@@ -53,6 +92,8 @@ class Pipeline:
 
     defs: dg.Definitions
     config: Config
+    # False: the console shows no failure events (the caller reports the raised exception)
+    log_failures: bool = True
 
     @classmethod
     def load(cls, path: str | Path) -> Pipeline:
@@ -64,6 +105,8 @@ class Pipeline:
         self, instance: dg.DagsterInstance, assets: list[str], **kwargs
     ) -> dg.ExecuteInProcessResult:
         job = self.defs.resolve_implicit_global_asset_job_def()
+        if not self.log_failures:
+            job = job.with_logger_defs({"console": console_without_failures})
         return job.execute_in_process(
             run_config=QUIET,
             instance=instance,
@@ -90,11 +133,14 @@ def run_pipeline(
         known = start is not None and end is not None
         return 2 + (len(months(start, end)) if report else 0) if known else None
 
+    if start is not None and end is not None:  # a wrong range is refused before any run
+        check_days(pipeline.config, start, end)
     on_step("ingest landing files and inventory", steps())
     results = [pipeline.execute(instance, INGEST_ASSETS)]
     if start is None or end is None:
         lo, hi = telemetry_span(pipeline.config)
         start, end = start or lo, end or hi
+        check_days(pipeline.config, start, end)
     on_step(f"compute days {start} .. {end}", steps())
     tags = {
         "dagster/asset_partition_range_start": start.isoformat(),

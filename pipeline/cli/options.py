@@ -10,7 +10,9 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 
+from pipeline.cli.errors import USER_ERROR_EXIT, print_error, state
 from pipeline.config import ConfigError, load_config
+from pipeline.config.references import check_references, path_keys
 
 console = Console(stderr=True)
 
@@ -20,9 +22,15 @@ T = TypeVar("T")
 
 
 def config_or_exit(path: Path, load: Callable[[Path], T] = load_config) -> T:
-    """`load(path)` (by default the parsed config), or exit 2 with the config's error."""
+    """`load(path)` (by default the parsed config) with the files and folders the config names
+    checked, or exit 2 with the config's error on one line. The config's files and folders are
+    remembered, so a later error on one names its key."""
     try:
-        return load(path)
+        loaded = load(path)
+        cfg = getattr(loaded, "config", loaded)  # a Pipeline holds its config
+        check_references(cfg, path)
     except ConfigError as e:
-        console.print(f"[red]{e}[/red]")
-        raise typer.Exit(2) from e
+        print_error(str(e))
+        raise typer.Exit(USER_ERROR_EXIT) from e
+    state.path_keys = path_keys(cfg)
+    return loaded

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from pipeline.cli.errors import print_error
 from pipeline.cli.options import ConfigOpt, config_or_exit, console
 
 
@@ -29,7 +30,7 @@ def report(
         try:
             paths = report_period(con, cfg, first, last, period)
         except LookupError as e:
-            console.print(f"[red]{e}[/red]")
+            print_error(str(e))
             raise typer.Exit(1) from e
     for kind, p in paths.items():
         typer.echo(f"{kind}: {p}")
@@ -59,12 +60,12 @@ def deliver(
     except DeliveryError as e:
         for r in e.results:
             typer.echo(_delivery_line(r))
-        console.print(f"[red]{e}[/red]")
+        print_error(str(e))
         raise typer.Exit(1) from e
     if not results:
-        console.print(
-            f"[red]{config}: no delivery configured: set delivery.publish_dir and/or "
-            "delivery.smtp with delivery.recipients (docs/delivery.md)[/red]"
+        print_error(
+            f"{config}: no delivery configured: set delivery.publish_dir and/or "
+            "delivery.smtp with delivery.recipients (docs/delivery.md)"
         )
         raise typer.Exit(1)
     for r in results:

@@ -12,25 +12,30 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from pipeline.cli.errors import debugging, print_error, state
 from pipeline.cli.instance import open_instance
 from pipeline.cli.options import ConfigOpt, config_or_exit, console
 from pipeline.cli.processes import stop_signals
 
 
 def _load(config: Path):
-    """The config's definitions, the config read once for them all (exit 2 on a mistake)."""
+    """The config's definitions, the config read once for them all (exit 2 on a mistake). The
+    runs' console log leaves their failures to the CLI's one line (all of it with --debug)."""
+    from dataclasses import replace
+
     from pipeline.orchestrate import Pipeline
 
-    return config_or_exit(config, Pipeline.load)
+    return replace(config_or_exit(config, Pipeline.load), log_failures=debugging())
 
 
 def _run(pipeline, start: date | None, end: date | None) -> None:
     """Launch the runs (ingest, the days, the months' reports) on the config's instance; a
-    landing file that cannot be read or had rows quarantined is a warning in the log. SIGTERM
-    or Ctrl-C fails the run in progress (recorded so) and launches no further run."""
+    landing file whose format is not recognised or had rows quarantined is a warning in the
+    log. SIGTERM or Ctrl-C fails the run in progress (recorded so) and launches no further run.
+    On an error the progress bar is cleared, leaving the error's line alone on stderr."""
     import dagster as dg
 
-    from pipeline.orchestrate import NoTelemetryError, run_pipeline
+    from pipeline.orchestrate import run_pipeline
 
     cfg = pipeline.config
     with (
@@ -42,6 +47,7 @@ def _run(pipeline, start: date | None, end: date | None) -> None:
             TextColumn("{task.completed}/{task.total}"),
             TimeElapsedColumn(),
             console=console,
+            disable=not console.is_terminal,  # a log file gets the warnings and errors only
         ) as progress,
     ):
         steps = progress.add_task("pipeline", total=None)
@@ -54,22 +60,23 @@ def _run(pipeline, start: date | None, end: date | None) -> None:
 
         try:
             with open_instance(cfg) as instance:
-                try:
-                    results = run_pipeline(pipeline, start, end, instance=instance, on_step=step)
-                except NoTelemetryError as e:
-                    raise typer.BadParameter(str(e)) from e
+                results = run_pipeline(pipeline, start, end, instance=instance, on_step=step)
         except (KeyboardInterrupt, dg.DagsterExecutionInterruptedError):
-            pass
+            if stopped() is None:
+                raise
+        except BaseException:
+            progress.live.transient = True
+            raise
         if (signum := stopped()) is not None:
             progress.stop()
-            console.print(
-                f"[red]stopped by {signal.Signals(signum).name}: the run in progress is recorded "
-                "as failed and no further run was started; run the command again to finish[/red]"
+            print_error(
+                f"stopped by {signal.Signals(signum).name}: the run in progress is recorded "
+                "as failed and no further run was started; run the command again to finish"
             )
             raise typer.Exit(128 + signum)
         progress.update(steps, completed=progress.tasks[steps].total, description="done")
     if not all(r.success for r in results):
-        console.print("[red]a run failed; see the log above[/red]")
+        print_error("a run failed; see the log above")
         raise typer.Exit(1)
     for p in sorted(cfg.reports_dir.glob("*/report.pdf")):
         typer.echo(f"report: {p}")
@@ -84,6 +91,7 @@ def demo(
     from pipeline.demo.fleet import generate_fleet
 
     start = date(2026, 10, 1)
+    state.path_keys = {out.absolute(): "--out"}  # an error on the folder names the option
     with console.status(f"generating a {days}-day demo fleet in {out}"):
         config = generate_fleet(out, seed=seed, days=days, start=start, overwrite=True)
     pipeline = _load(config)
@@ -103,22 +111,37 @@ def _day(text: str) -> date:
     return date.fromisoformat(text)
 
 
+def _option_day(option: str, text: str | None) -> date | None:
+    try:
+        return _day(text) if text else None
+    except ValueError as err:
+        raise typer.BadParameter(
+            f"{option} {text!r}: expected a day as YYYY-MM-DD, 'yesterday' or 'today' (UTC)"
+        ) from err
+
+
 def run(
     config: ConfigOpt = Path("wattprint.yaml"),
     start: Annotated[
-        str | None, typer.Option(help="first day: YYYY-MM-DD, 'yesterday' or 'today' (UTC)")
+        str | None,
+        typer.Option(
+            help="first day: YYYY-MM-DD or 'yesterday' (UTC); default: the first day of the "
+            "ingested telemetry, not before the config's start_date"
+        ),
     ] = None,
-    end: Annotated[str | None, typer.Option(help="last day (included), like --start")] = None,
+    end: Annotated[
+        str | None,
+        typer.Option(
+            help="last day (included), like --start, at most yesterday (UTC); default: the "
+            "last day of the ingested telemetry"
+        ),
+    ] = None,
 ) -> None:
     """Ingest new files, compute the days [start, end] and write the months' reports: the
-    Dagster runs, recorded in the config's instance (the one `wattprint ui` shows)."""
-    try:
-        s = _day(start) if start else None
-        e = _day(end) if end else None
-    except ValueError as err:
-        raise typer.BadParameter(
-            f"dates must be YYYY-MM-DD, 'yesterday' or 'today': {err}"
-        ) from err
+    Dagster runs, recorded in the config's instance (the one `wattprint ui` shows). Without
+    --start and --end the days are the span of the ingested GPU telemetry."""
+    s = _option_day("--start", start)
+    e = _option_day("--end", end)
     if s and e and e < s:
         raise typer.BadParameter(f"--end {e} is before --start {s}")
     _run(_load(config), s, e)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from pipeline.user_errors import UserError
+
 PHASES = ("training", "fine_tuning", "inference", "evaluation", "development", "unclassified")
 
 
-class ConfigError(ValueError):
-    """A configuration file that cannot be used; the message names the file and the key."""
+class ConfigError(UserError, ValueError):
+    """A configuration file that cannot be used; the message names the file and the key, on one
+    line."""
 
 
 class Strict(BaseModel):

@@ -15,6 +15,7 @@ from pydantic import Field, ValidationError, model_validator
 from pipeline.config.base import ConfigError, Strict
 from pipeline.config.delivery import Delivery, Reporting
 from pipeline.config.fleet import GpuModel, HostGroup, Instrument, Paths, ServerModel, Site
+from pipeline.config.messages import EXAMPLE, validation_line
 from pipeline.config.method import (
     Billing,
     Checks,
@@ -25,6 +26,7 @@ from pipeline.config.method import (
     Uncertainty,
 )
 from pipeline.readers.base import ReadContext
+from pipeline.user_errors import one_line
 
 if TYPE_CHECKING:
     from pipeline.warehouse.catalog import SharedCatalog
@@ -192,32 +194,34 @@ class Config(Strict):
         return self.timezone
 
 
-def _format_errors(path: Path, err: ValidationError) -> str:
-    lines = [f"{path}: invalid configuration"]
-    for e in err.errors():
-        key = ".".join(str(x) for x in e["loc"]) or "(top level)"
-        lines.append(f"  {key}: {e['msg']}")
-    return "\n".join(lines)
-
-
 def load_config(path: str | Path) -> Config:
+    """The config file, validated; ConfigError names the file and key of a mistake. The files and
+    folders it names are checked by `check_references` (pipeline/config/references.py), which
+    every command runs when it loads the config; the Dagster definitions load a config without
+    it, so that the UI opens on a config whose files are not there yet (the example's)."""
     path = Path(path)
     try:
         raw_bytes = path.read_bytes()
     except OSError as e:
-        raise ConfigError(f"{path}: cannot read configuration: {e.strerror}") from e
+        raise ConfigError(
+            f"{path}: cannot read configuration ({e.strerror}): expected a readable wattprint "
+            f"config file; give its path with --config (an example: {EXAMPLE})"
+        ) from e
     try:
         data = yaml.safe_load(raw_bytes) or {}
     except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {e}") from e
+        raise ConfigError(f"{path}: not valid YAML: {one_line(str(e))}; correct the file") from e
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of keys at the top level")
+        raise ConfigError(
+            f"{path}: expected a mapping of keys at the top level (start_date: ..., sites: ...); "
+            f"see {EXAMPLE}"
+        )
     for key in ("base_dir", "config_sha256"):
         if key in data:
-            raise ConfigError(f"{path}: {key}: is set by wattprint, not by the file")
+            raise ConfigError(f"{path}: {key}: is set by wattprint, not by the file; remove it")
     data["base_dir"] = path.resolve().parent
     data["config_sha256"] = hashlib.sha256(raw_bytes).hexdigest()
     try:
         return Config.model_validate(data)
     except ValidationError as e:
-        raise ConfigError(_format_errors(path, e)) from e
+        raise ConfigError(validation_line(path, Config, e)) from e
