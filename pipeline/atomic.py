@@ -82,7 +82,8 @@ def _locked(lock: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _write_tree(root: Path, files: Mapping[str, bytes], mode: int) -> None:
+def _write_tree(root: Path, files: Mapping[str, bytes], mode: int, shown: Path) -> None:
+    """Write `files` under `root`; an error names the file as it will be seen, under `shown`."""
     dirs = {root}
     for rel, data in files.items():
         path = root / rel
@@ -91,7 +92,7 @@ def _write_tree(root: Path, files: Mapping[str, bytes], mode: int) -> None:
             dirs.update(p for p in path.parents if p.is_relative_to(root))
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         try:
-            _write_all(fd, data, path)
+            _write_all(fd, data, shown / rel)
         finally:
             os.close(fd)
     for d in sorted(dirs, key=lambda p: len(p.parts), reverse=True):
@@ -112,7 +113,7 @@ def replace_folder(target: Path, files: Mapping[str, bytes], mode: int = 0o644) 
         new = Path(tempfile.mkdtemp(dir=store, prefix=f"{stamp}-"))
         link = parent / f".{target.name}.{new.name}.link"
         try:
-            _write_tree(new, files, mode)
+            _write_tree(new, files, mode, target)
             _fsync_dir(store)
             try:
                 os.symlink(os.path.relpath(new, parent), link)

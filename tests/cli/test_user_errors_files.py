@@ -88,33 +88,21 @@ def test_a_full_disk_under_the_reports_is_one_line_naming_the_file(fleet):
 
 
 def test_a_writer_that_finds_the_disk_full_after_n_bytes_is_one_line(fleet, monkeypatch, capsys):
-    """The same without a tmpfs: every file written through os.fdopen fails once 20 kB are
-    written, with an OSError that names no file, as write() does on a full disk."""
+    """The same without a tmpfs: every write() (the report set's files are written with
+    os.write) fails once 20 kB are written, with an OSError that names no file, as write() does
+    on a full disk."""
     from pipeline.cli import app
 
-    real_fdopen = os.fdopen
+    real_write = os.write
     written = [0]
 
-    class FullDisk:
-        def __init__(self, fh):
-            self._fh = fh
+    def full_disk(fd, data):
+        written[0] += len(data)
+        if written[0] > 20_000:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
 
-        def write(self, data):
-            written[0] += len(data)
-            if written[0] > 20_000:
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-            return self._fh.write(data)
-
-        def __getattr__(self, name):
-            return getattr(self._fh, name)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self._fh.close()
-
-    monkeypatch.setattr(os, "fdopen", lambda *a, **k: FullDisk(real_fdopen(*a, **k)))
+    monkeypatch.setattr(os, "write", full_disk)
     with pytest.raises(SystemExit) as exit_:
         app(["report", "--config", str(fleet), "--period", "2026-10"], prog_name="wattprint")
     err = capsys.readouterr().err
