@@ -4,6 +4,7 @@ was expected, what the file has, and for an unknown key the keys that are known 
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from pathlib import Path
@@ -67,8 +68,18 @@ def _problem(root: type[BaseModel], e: dict) -> str:
         return f"{key}: required key is missing: add it (see {EXAMPLE})"
     msg = e["msg"].removeprefix("Value error, ")
     got = e.get("input")
-    shown = "" if isinstance(got, dict | list) or got is None else f" (the file has {got!r})"
+    shown = (
+        "" if isinstance(got, dict | list) or got is None else f" (the file has {_masked(got)!r})"
+    )
     return f"{key}: {msg}{shown}"
+
+
+# a password inside a URL (scheme://user:password@host): never echoed back, even in an error
+_URL_PASSWORD = re.compile(r"(\w[\w+.-]*://[^:/@\s]*:)[^@\s]*@")
+
+
+def _masked(value: object) -> object:
+    return _URL_PASSWORD.sub(r"\1***@", value) if isinstance(value, str) else value
 
 
 def validation_line(path: Path, root: type[BaseModel], err: ValidationError) -> str:
