@@ -33,8 +33,6 @@ def _run(pipeline, start: date | None, end: date | None) -> None:
     landing file whose format is not recognised or had rows quarantined is a warning in the
     log. SIGTERM or Ctrl-C fails the run in progress (recorded so) and launches no further run.
     On an error the progress bar is cleared, leaving the error's line alone on stderr."""
-    import dagster as dg
-
     from pipeline.orchestrate import run_pipeline
 
     cfg = pipeline.config
@@ -61,12 +59,12 @@ def _run(pipeline, start: date | None, end: date | None) -> None:
         try:
             with open_instance(cfg) as instance:
                 results = run_pipeline(pipeline, start, end, instance=instance, on_step=step)
-        except (KeyboardInterrupt, dg.DagsterExecutionInterruptedError):
-            if stopped() is None:
-                raise
         except BaseException:
-            progress.live.transient = True
-            raise
+            # a stop signal interrupts the run wherever it lands: Dagster's interruption, a
+            # KeyboardInterrupt, or a step's error raised while it unwinds are all the stop
+            if stopped() is None:
+                progress.live.transient = True
+                raise
         if (signum := stopped()) is not None:
             progress.stop()
             print_error(

@@ -156,3 +156,34 @@ def test_wattprint_run_stopped_by_a_signal_records_its_run_failed_at_once(
     assert run_status(home, run_id)[0] == dg.DagsterRunStatus.FAILURE
     with dg.DagsterInstance.from_config(str(home)) as instance:
         assert len(instance.get_run_records()) == 1  # no further run was launched
+
+
+def test_a_step_error_raised_while_a_stop_signal_unwinds_is_the_stop(monkeypatch, capsys):
+    """SIGTERM landing inside a step: Dagster may report it as the step's error (a
+    DagsterExecutionStepExecutionError raised from the KeyboardInterrupt) instead of its own
+    interruption. That is still the stop: one line, exit 128 + 15, no traceback (seen once in
+    five runs of the subprocess test above before the fix)."""
+    import contextlib
+    import types
+
+    import typer
+
+    import pipeline.orchestrate
+    from pipeline.cli import runs
+
+    def run_pipeline(*args, **kwargs):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)  # acts as Ctrl-C: KeyboardInterrupt here
+            time.sleep(5)
+        except KeyboardInterrupt as e:
+            raise RuntimeError('Error occurred while executing op "inventory"') from e
+        raise AssertionError("the signal did not interrupt")
+
+    monkeypatch.setattr(pipeline.orchestrate, "run_pipeline", run_pipeline)
+    monkeypatch.setattr(runs, "open_instance", lambda cfg: contextlib.nullcontext())
+    fake = types.SimpleNamespace(config=types.SimpleNamespace())
+    with pytest.raises(typer.Exit) as stop:
+        runs._run(fake, date(2026, 10, 1), date(2026, 10, 1))
+    assert stop.value.exit_code == 128 + signal.SIGTERM
+    err = capsys.readouterr().err
+    assert "stopped by SIGTERM" in err and "Traceback" not in err
