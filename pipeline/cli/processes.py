@@ -11,7 +11,8 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
+
+import psutil
 
 # Stopping `wattprint ui`: the signal passed on to every process of the group (SIGHUP as SIGTERM)
 # lets dagster dev, its webserver, daemon, code servers and runs shut down cleanly (a run records
@@ -20,7 +21,7 @@ GRACE_S = 5.0
 KILL_WAIT_S = 2.0
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 POLL_S = 0.1
-# /proc/PID/stat's start time is in clock ticks since boot, and boot time is whole seconds
+# a process's start time is known to clock ticks since boot, and boot time to whole seconds
 START_TIME_TOLERANCE_S = 2.0
 
 
@@ -85,14 +86,15 @@ def stop_group(proc: subprocess.Popen, sig: int, grace_s: float) -> None:
 
 
 def _group_alive(proc: subprocess.Popen) -> bool:
+    """Whether any process of the group `proc` leads still runs (zombies do not count)."""
     proc.poll()  # reap the leader: a zombie would count as alive to killpg
-    if Path("/proc/self/stat").exists():
-        return any(_stat_field(pid, "pgrp") == proc.pid for pid in _pids())
-    try:
-        os.killpg(proc.pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    for p in psutil.process_iter(["status"]):
+        try:
+            if p.info["status"] != psutil.STATUS_ZOMBIE and os.getpgid(p.pid) == proc.pid:
+                return True
+        except (ProcessLookupError, psutil.Error):
+            continue
+    return False
 
 
 @contextmanager
@@ -126,51 +128,11 @@ def stop_signals() -> Iterator[Callable[[], int | None]]:
 
 def alive_since(pid: int, timestamp: float) -> bool:
     """Whether process `pid` runs and is the one that did something at `timestamp` (epoch s):
-    it started before then, so it is not a later process that reuses the number. Where /proc
-    is not there, only whether some process has the number."""
-    if not Path("/proc/self/stat").exists():
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
-    started = _start_time(pid)
-    return started is not None and started <= timestamp + START_TIME_TOLERANCE_S
-
-
-def _pids() -> list[int]:
-    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
-
-
-# fields of /proc/PID/stat after ") ": the index of each in proc(5) numbering, less 3
-_FIELDS = {"state": 0, "pgrp": 2, "starttime": 19}
-
-
-def _stat(pid: int) -> list[str] | None:
-    """The fields after the command name (which may hold spaces and parentheses), or None for
-    a process that is gone or a zombie."""
+    it started before then, so it is not a later process that reuses the number."""
     try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = text[text.rindex(")") + 2 :].split()
-    return None if fields[_FIELDS["state"]] in ("Z", "X") else fields
-
-
-def _stat_field(pid: int, name: str) -> int | None:
-    fields = _stat(pid)
-    return None if fields is None else int(fields[_FIELDS[name]])
-
-
-def _start_time(pid: int) -> float | None:
-    """When process `pid` started (epoch s), or None if it does not run."""
-    ticks = _stat_field(pid, "starttime")
-    if ticks is None:
-        return None
-    for line in Path("/proc/stat").read_text().splitlines():
-        if line.startswith("btime "):
-            boot = int(line.split()[1])
-            return boot + ticks / os.sysconf("SC_CLK_TCK")
-    return None
+        p = psutil.Process(pid)
+        if p.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return p.create_time() <= timestamp + START_TIME_TOLERANCE_S
+    except psutil.NoSuchProcess:
+        return False
