@@ -14,10 +14,11 @@ from contextlib import contextmanager
 
 import psutil
 
-# Stopping `wattprint ui`: the signal passed on to every process of the group (SIGHUP as SIGTERM)
-# lets dagster dev, its webserver, daemon, code servers and runs shut down cleanly (a run records
-# its failure); what is left after GRACE_S is killed. The whole stop stays under 10 s.
+# Stopping `wattprint ui`: the signal passed on to dagster dev (SIGHUP as SIGTERM) lets it stop its
+# webserver, daemon, code servers and runs cleanly (a run records its failure); what is left of
+# the group after GRACE_S gets the signal, then SIGKILL. The whole stop stays under 10 s.
 GRACE_S = 5.0
+LEFT_WAIT_S = 1.0
 KILL_WAIT_S = 2.0
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 POLL_S = 0.1
@@ -71,15 +72,23 @@ def run_in_group(cmd: Sequence[str], *, grace_s: float = GRACE_S, **popen) -> in
 
 
 def stop_group(proc: subprocess.Popen, sig: int, grace_s: float) -> None:
-    """Send `sig` to every process in the group `proc` leads, SIGKILL those left after
-    `grace_s`; return once none is left (or KILL_WAIT_S after SIGKILL)."""
-    for send, wait_s in ((sig, grace_s), (signal.SIGKILL, KILL_WAIT_S)):
+    """Stop the group `proc` leads: `sig` to the leader alone first, which stops its own children
+    in order (dagster dev stops its webserver and daemon, which stop their code servers; sent to
+    every process at once, a code server that exits first makes its manager log a restart);
+    then `sig` to whatever of the group is left, then SIGKILL. Returns once none is left, at most
+    grace_s + LEFT_WAIT_S + KILL_WAIT_S after it began."""
+    steps = (
+        (lambda: proc.send_signal(sig), grace_s),
+        (lambda: os.killpg(proc.pid, sig), LEFT_WAIT_S),
+        (lambda: os.killpg(proc.pid, signal.SIGKILL), KILL_WAIT_S),
+    )
+    for send, wait_s in steps:
         if not _group_alive(proc):
             return
         try:
-            os.killpg(proc.pid, send)
+            send()
         except ProcessLookupError:
-            return
+            pass
         deadline = time.monotonic() + wait_s
         while _group_alive(proc) and time.monotonic() < deadline:
             time.sleep(POLL_S)
