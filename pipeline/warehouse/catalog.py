@@ -69,10 +69,15 @@ def file_io_properties(location: str) -> dict[str, str]:
     return {key: os.environ[var] for key, var in env.items() if os.environ.get(var)}
 
 
+def _bounds(column: str, start: datetime, end: datetime) -> tuple:
+    """The window as values of `column`: dates for a day column, else the datetimes."""
+    return (start, end) if column != "day" else (start.date(), end.date())
+
+
 def _window_filter(column: str, start: datetime, end: datetime) -> BooleanExpression:
     from pyiceberg.expressions import And, GreaterThanOrEqual, LessThan
 
-    lo, hi = (start, end) if column != "day" else (start.date(), end.date())
+    lo, hi = _bounds(column, start, end)
     return And(GreaterThanOrEqual(column, lo.isoformat()), LessThan(column, hi.isoformat()))
 
 
@@ -143,7 +148,7 @@ class SharedCatalog:
         from sqlalchemy.exc import OperationalError
 
         column = WINDOWED[table]
-        lo, hi = (start, end) if column != "day" else (start.date(), end.date())
+        lo, hi = _bounds(column, start, end)
         col = duckdb.ColumnExpression(column)
         rows = (
             con.table(table)
@@ -180,7 +185,3 @@ class SharedCatalog:
             else _window_filter(WINDOWED[table], start, end)
         )
         return self.table(table).scan(row_filter=where).to_arrow()
-
-    def snapshots(self, table: str) -> int:
-        self._tables.pop(table, None)
-        return len(self.table(table).snapshots())
