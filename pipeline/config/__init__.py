@@ -20,6 +20,7 @@ from pipeline.config.method import (
     Uncertainty,
     UncertaintyBand,
 )
+from pipeline.config.models import ModelInfo
 from pipeline.config.root import Config, load_config
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "GpuModel",
     "HostGroup",
     "Instrument",
+    "ModelInfo",
     "Paths",
     "PhaseRule",
     "Reporting",

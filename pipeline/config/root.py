@@ -25,6 +25,7 @@ from pipeline.config.method import (
     Telemetry,
     Uncertainty,
 )
+from pipeline.config.models import ModelInfo
 from pipeline.readers.base import ReadContext
 from pipeline.user_errors import one_line
 
@@ -43,6 +44,9 @@ class Config(Strict):
     server_models: dict[str, ServerModel] = Field(default_factory=dict)
     host_groups: list[HostGroup]
     phase_rules: list[PhaseRule] = Field(default_factory=list)
+    models: dict[str, ModelInfo] = Field(
+        default_factory=dict, description="lineage and training compute per model name"
+    )
     estimation: Estimation = Estimation()
     instruments: list[Instrument] = Field(default_factory=list)
     billing: Billing = Billing()
@@ -75,10 +79,24 @@ class Config(Strict):
         for i, inst in enumerate(self.instruments):
             if inst.site not in self.sites:
                 raise ValueError(f"instruments[{i}].site: unknown site {inst.site!r}")
+        for name, info in self.models.items():
+            _check_lineage(self.models, name, info)
         for rid, host in self.billing.resource_hosts.items():
             if host not in seen:
                 raise ValueError(f"billing.resource_hosts.{rid}: unknown host {host!r}")
         return self
+
+    def gpu_model(self, name: str) -> GpuModel | None:
+        """The factors of a GPU model named in the inventory or in declared usage: the config's
+        `gpu_models` entry, or None when it names none."""
+        return self.gpu_models.get(name)
+
+    def lineage(self, model: str) -> list[str]:
+        """The model and the bases it was fine-tuned from, nearest first."""
+        chain = [model]
+        while (info := self.models.get(chain[-1])) is not None and info.base_model:
+            chain.append(info.base_model)
+        return chain
 
     def resolve(self, p: Path) -> Path:
         return p if p.is_absolute() else (self.base_dir / p)
@@ -192,6 +210,18 @@ class Config(Strict):
             if part in self.sites:
                 return self.sites[part].timezone
         return self.timezone
+
+
+def _check_lineage(models: dict[str, ModelInfo], name: str, info: ModelInfo) -> None:
+    seen = [name]
+    while info is not None and info.base_model:
+        if info.base_model in seen:
+            raise ValueError(
+                f"models.{name}.base_model: the lineage {' -> '.join([*seen, info.base_model])} "
+                "is a cycle"
+            )
+        seen.append(info.base_model)
+        info = models.get(info.base_model)
 
 
 def load_config(path: str | Path) -> Config:
