@@ -125,3 +125,14 @@ def fmt_change(pct: float | None, sig: int = 2) -> str:
         return NA
     text = fmt_number(pct, sig)
     return f"{'+' if float(pct) > 0 and text != '0' else ''}{text}%"  # type: ignore[arg-type]
+
+
+def fmt_flop(value: float | None, sig: int = 3) -> str:
+    """Training compute in scientific notation, as the AI Act writes its thresholds:
+    `fmt_flop(3.15e23) == "3.15e23"`, `fmt_flop(1e25) == "1e25"`; "n/a" for None."""
+    if _is_missing(value):
+        return NA
+    mantissa, exponent = f"{float(value):.{sig - 1}e}".split("e")  # type: ignore[arg-type]
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}"

@@ -7,12 +7,19 @@ import re
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import hostlist
-from pydantic import Field, field_validator, model_validator
+from pydantic import (
+    Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
+from pipeline.config import gpu_library
 from pipeline.config.base import Strict
 from pipeline.plausibility import WUE_MAX_L_PER_KWH
 
@@ -101,8 +108,15 @@ class Site(Strict):
 
 
 class GpuModel(Strict):
+    """A GPU model's factors: given here, or taken from the GPU factor library (`library:`,
+    pipeline/config/gpu_library.yaml) with any value given here overriding the library's."""
+
+    library: str | None = Field(
+        None, description="a GPU of the factor library whose values this entry takes"
+    )
     tdp_w: float = Field(..., gt=0)
     idle_w: float = Field(..., ge=0)
+    memory_gb: float | None = Field(None, gt=0)
     embodied_kg: float = Field(0.0, ge=0)
     lifetime_years: float = Field(4.0, gt=0)
     average_power_w: float | None = Field(
@@ -112,6 +126,28 @@ class GpuModel(Strict):
         "(else idle + (TDP - idle) x the phase's utilisation from `estimation`)",
     )
     source: str = "not stated"
+    # field -> the library's citation, for each value taken from the library
+    _library_sources: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _from_library(cls, data: Any, handler: ModelWrapValidatorHandler[GpuModel]) -> GpuModel:
+        if not isinstance(data, dict) or data.get("library") is None:
+            return handler(data)
+        gpu = gpu_library.resolve(str(data["library"]))
+        taken = [f for f in gpu_library.LIBRARY_FIELDS if data.get(f) is None]
+        own_source = data.get("source")
+        if own_source is None:  # the entry's summary citation: the library's, value by value
+            own_source = "; ".join(f"{f}: {gpu.source(f)}" for f in gpu_library.LIBRARY_FIELDS)
+        merged = {**data, **{f: gpu.values()[f] for f in taken}, "library": gpu.name}
+        model = handler({**merged, "source": own_source})
+        model._library_sources = {f: gpu.source(f) for f in taken}
+        return model
+
+    def source_of(self, field: str) -> str:
+        """The citation of one value: the library's when it came from the library, else the
+        entry's `source`."""
+        return self._library_sources.get(field, self.source)
 
     @model_validator(mode="after")
     def _idle_below_tdp(self) -> GpuModel:

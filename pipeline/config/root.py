@@ -7,11 +7,12 @@ import hashlib
 import json
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from pipeline.config import gpu_library
 from pipeline.config.base import ConfigError, Strict
 from pipeline.config.delivery import Delivery, Reporting
 from pipeline.config.fleet import GpuModel, HostGroup, Instrument, Paths, ServerModel, Site
@@ -58,6 +59,22 @@ class Config(Strict):
     base_dir: Path = Path(".")
     config_sha256: str = ""
 
+    @field_validator("gpu_models", mode="before")
+    @classmethod
+    def _library_keys(cls, models: Any) -> Any:
+        """An entry without tdp_w and idle_w is the library GPU its key names (or, if none,
+        an error with the likely name)."""
+        if not isinstance(models, dict):
+            return models
+        out = {}
+        for key, entry in models.items():
+            entry = {} if entry is None else entry
+            if isinstance(entry, dict) and entry.get("library") is None:
+                if entry.get("tdp_w") is None or entry.get("idle_w") is None:
+                    entry = {**entry, "library": key}
+            out[key] = entry
+        return out
+
     @model_validator(mode="after")
     def _references(self) -> Config:
         seen: dict[str, int] = {}
@@ -88,8 +105,23 @@ class Config(Strict):
 
     def gpu_model(self, name: str) -> GpuModel | None:
         """The factors of a GPU model named in the inventory or in declared usage: the config's
-        `gpu_models` entry, or None when it names none."""
-        return self.gpu_models.get(name)
+        `gpu_models` entry of that key (case, spaces and dashes aside), else the one entry for
+        the same library GPU, else the library's GPU of that name or alias; None if none."""
+        if name in self.gpu_models:
+            return self.gpu_models[name]
+        key = gpu_library.normalise(name)
+        for k, m in self.gpu_models.items():
+            if gpu_library.normalise(k) == key:
+                return m
+        gpu = gpu_library.lookup(name)
+        if gpu is None:
+            return None
+        same = [
+            m
+            for k, m in self.gpu_models.items()
+            if m.library == gpu.name or gpu_library.lookup(k) is gpu
+        ]
+        return same[0] if len(same) == 1 else GpuModel(library=gpu.name)
 
     def lineage(self, model: str) -> list[str]:
         """The model and the bases it was fine-tuned from, nearest first."""
@@ -195,7 +227,10 @@ class Config(Strict):
             "telemetry": self.telemetry.model_dump(mode="json"),
             "scheduler": self.scheduler.model_dump(mode="json"),
             "host_groups": [g.model_dump(mode="json") for g in self.host_groups],
-            "gpu_models": {k: m.model_dump(mode="json") for k, m in self.gpu_models.items()},
+            "gpu_models": {  # as before the library: a new field is no reason to read again
+                k: m.model_dump(mode="json", exclude={"library", "memory_gb"})
+                for k, m in self.gpu_models.items()
+            },
             # node power's plausible range uses the server models' overhead
             "server_models": {k: m.model_dump(mode="json") for k, m in self.server_models.items()},
         }

@@ -1,5 +1,6 @@
 """The demo fleet's hardware: its GPU and server models, with their power, embodied carbon,
-lifetime and sources, and how many GPUs a node holds.
+lifetime and sources, and how many GPUs a node holds. A GPU's config entry names its GPU of the
+factor library and gives only the values that differ from it, with `source` for those.
 
 `pipeline.demo.inventory` places them at the demo's sites; like the rest of the demo config, they
 must stay in step with `wattprint.example.yaml`.
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class GpuSpec:
     key: str  # the key under `gpu_models` in the config
+    library: str  # the GPU of the factor library (pipeline/config/gpu_library.yaml)
     smi_name: str  # what `nvidia-smi --query-gpu=name` prints
     gres_type: str  # the typed GRES name in Slurm's AllocTRES
     tdp_w: float
@@ -39,6 +41,7 @@ GPUS_PER_NODE = 8
 
 H100 = GpuSpec(
     key="H100-SXM5-80GB",
+    library="H100 SXM",
     smi_name="NVIDIA H100 80GB HBM3",
     gres_type="h100",
     tdp_w=700.0,
@@ -57,6 +60,7 @@ H100 = GpuSpec(
 
 A100 = GpuSpec(
     key="A100-SXM4-40GB",
+    library="A100 40GB",
     smi_name="NVIDIA A100-SXM4-40GB",
     gres_type="a100",
     tdp_w=400.0,
@@ -65,9 +69,8 @@ A100 = GpuSpec(
     embodied_kg=150.0,
     lifetime_years=4.0,
     source=(
-        "NVIDIA A100 Tensor Core GPU datasheet (SXM4: max TDP 400 W); idle 50 W from nvidia-smi "
-        "readings of idle SXM4 boards; embodied 150 kgCO2e per GPU from Luccioni et al. 2023, "
-        "Estimating the Carbon Footprint of BLOOM (JMLR)"
+        "idle 50 W from nvidia-smi readings of idle SXM4 boards, above the library's 10 % of the "
+        "400 W TDP of the NVIDIA A100 Tensor Core GPU datasheet"
     ),
     cpus_per_gpu=12,
     mem_g_per_gpu=140,

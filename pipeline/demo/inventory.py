@@ -13,6 +13,7 @@ from typing import Any
 
 import hostlist
 
+from pipeline.config import gpu_library
 from pipeline.demo.hardware import A100, DGX_H100, GPUS_PER_NODE, H100, P4D, GpuSpec, ServerSpec
 
 
@@ -159,6 +160,18 @@ PHASE_RULES: list[dict[str, Any]] = [
 ]
 
 
+def _gpu_entry(g: GpuSpec) -> dict[str, Any]:
+    """A GPU's `gpu_models` entry: its library GPU and, with the spec's source, the values that
+    differ from the library's, so that the demo's figures never move with the library."""
+    library = gpu_library.resolve(g.library).values()
+    own = {
+        f: getattr(g, f)
+        for f in ("tdp_w", "idle_w", "embodied_kg", "lifetime_years")
+        if getattr(g, f) != library[f]
+    }
+    return {"library": g.library, **own, **({"source": g.source} if own else {})}
+
+
 def config_dict(start: date) -> dict[str, Any]:
     """The demo configuration, as the mapping `wattprint.yaml` holds."""
     gpus = {s.gpu.key: s.gpu for s in SITES}
@@ -186,16 +199,7 @@ def config_dict(start: date) -> dict[str, Any]:
             }
             for s in SITES
         },
-        "gpu_models": {
-            g.key: {
-                "tdp_w": g.tdp_w,
-                "idle_w": g.idle_w,
-                "embodied_kg": g.embodied_kg,
-                "lifetime_years": g.lifetime_years,
-                "source": g.source,
-            }
-            for g in gpus.values()
-        },
+        "gpu_models": {g.key: _gpu_entry(g) for g in gpus.values()},
         "server_models": {
             s.server.key: {
                 "overhead_w": s.server.overhead_w,

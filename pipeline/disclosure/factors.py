@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.config import Config
+from pipeline.config import Config, GpuModel
 from pipeline.disclosure.model import Factor
 
 
@@ -57,34 +57,64 @@ def _site_factors(cfg: Config) -> list[Factor]:
     return f
 
 
-def _hardware_factors(cfg: Config) -> list[Factor]:
-    f: list[Factor] = []
-    for name, g in cfg.gpu_models.items():
-        f.append(
+def _gpu_factors(name: str, g: GpuModel) -> list[Factor]:
+    """A GPU model's factors; two values share a line when one source gives both (every entry
+    without a library GPU), else each has its line and its own source (library or config)."""
+    src = g.source_of
+    if src("tdp_w") == src("idle_w"):
+        power = [
             Factor(
                 name=f"{name} TDP / idle power",
                 value=f"{g.tdp_w:g} / {g.idle_w:g}",
                 unit="W",
-                source=g.source,
+                source=src("tdp_w"),
+            )
+        ]
+    else:
+        power = [
+            Factor(name=f"{name} TDP", value=f"{g.tdp_w:g}", unit="W", source=src("tdp_w")),
+            Factor(
+                name=f"{name} idle power", value=f"{g.idle_w:g}", unit="W", source=src("idle_w")
+            ),
+        ]
+    if g.average_power_w is not None:
+        power.append(
+            Factor(
+                name=f"{name} average power (estimation path)",
+                value=f"{g.average_power_w:g}",
+                unit="W",
+                source=src("average_power_w"),
             )
         )
-        if g.average_power_w is not None:
-            f.append(
-                Factor(
-                    name=f"{name} average power (estimation path)",
-                    value=f"{g.average_power_w:g}",
-                    unit="W",
-                    source=g.source,
-                )
-            )
-        f.append(
+    if src("embodied_kg") == src("lifetime_years"):
+        return power + [
             Factor(
                 name=f"{name} embodied carbon over lifetime",
                 value=f"{g.embodied_kg:g} / {g.lifetime_years:g} y",
                 unit="kgCO2e",
-                source=g.source,
+                source=src("embodied_kg"),
             )
-        )
+        ]
+    return power + [
+        Factor(
+            name=f"{name} embodied carbon",
+            value=f"{g.embodied_kg:g}",
+            unit="kgCO2e",
+            source=src("embodied_kg"),
+        ),
+        Factor(
+            name=f"{name} service lifetime (embodied carbon spread over it)",
+            value=f"{g.lifetime_years:g}",
+            unit="years",
+            source=src("lifetime_years"),
+        ),
+    ]
+
+
+def _hardware_factors(cfg: Config) -> list[Factor]:
+    f: list[Factor] = []
+    for name, g in cfg.gpu_models.items():
+        f += _gpu_factors(name, g)
     for name, s in cfg.server_models.items():
         f.append(
             Factor(

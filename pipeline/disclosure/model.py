@@ -186,6 +186,13 @@ class AiActModel(Record):
         description="how the facility energy is known, part by part with its share, e.g. "
         "'facility energy: GPU 62% measured, host 20% configured, facility overhead 18% from PUE'"
     )
+    training_flops: float | None = Field(
+        None, description="training compute in FLOP, declared or estimated (6 x N x D)"
+    )
+    training_compute_basis: str = Field(
+        "not known", description="'declared', 'estimated: 6 × N × D' or 'not known'"
+    )
+    training_compute_source: str = Field("", description="where the figure or its inputs come from")
     # each part's share of energy_kwh, 0-100; they sum to 100
     gpu_measured_pct: float = 0.0
     gpu_estimated_pct: float = 0.0

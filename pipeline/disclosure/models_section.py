@@ -28,6 +28,7 @@ from pipeline.method.lifecycle import (
     with_amortisation,
 )
 from pipeline.method.results import Efficiency
+from pipeline.method.training_compute import training_compute
 from pipeline.method.units import unit_figures
 from pipeline.warehouse import frame
 
@@ -239,6 +240,7 @@ def ai_act(df: pl.DataFrame, models: list[ModelFigures], t: dict, cfg: Config) -
         if not train.height:
             continue
         parts = energy_parts(train)
+        compute = training_compute(cfg.models.get(m.name))
         rows.append(
             AiActModel(
                 model=m.name,
@@ -246,6 +248,9 @@ def ai_act(df: pl.DataFrame, models: list[ModelFigures], t: dict, cfg: Config) -
                 training_days=train.filter(pl.col("gpu_hours") > 0).get_column("day").n_unique(),
                 energy_kwh=m.training.energy_kwh,
                 energy_basis=energy_basis(parts),
+                training_flops=compute.flops,
+                training_compute_basis=compute.basis,
+                training_compute_source=compute.source,
                 **parts,
             )
         )

@@ -37,7 +37,8 @@ def factors(d: Disclosure) -> Built:
     return "Methodology: factors and defaults used", ("factor", "value", "unit", "source"), rows
 
 
-_AI_ACT_COLS = ("model", "training_gpu_hours", "training_days", "energy_kwh", "energy_basis")
+_AI_ACT_COLS = ("model", "training_gpu_hours", "training_days", "energy_kwh", "training_flops")
+_AI_ACT_COLS += ("training_compute_basis", "energy_basis")
 
 
 def ai_act(d: Disclosure) -> Built:

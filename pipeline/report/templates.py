@@ -16,6 +16,7 @@ from pipeline.formatting import (
     fmt_date,
     fmt_datetime,
     fmt_energy,
+    fmt_flop,
     fmt_mass,
     fmt_number,
     fmt_pct,
@@ -44,6 +45,7 @@ def environment() -> Environment:
     )
     env.filters.update(
         fmt=fmt,
+        flop=fmt_flop,
         change=fmt_change,
         num=fmt_number,
         pct=fmt_pct,

@@ -21,7 +21,7 @@ import pytest
 from pypdf import PdfReader
 
 from pipeline.disclosure.model import HEADLINE_METRICS, Disclosure
-from pipeline.formatting import fmt, fmt_change, fmt_date, fmt_datetime, fmt_pct
+from pipeline.formatting import fmt, fmt_change, fmt_date, fmt_datetime, fmt_flop, fmt_pct
 from pipeline.report import tables as tables_mod
 from pipeline.report.pdf import render_pdf
 from pipeline.report.phases import ordered_phases, phase_label
@@ -256,6 +256,8 @@ def rich_disclosure() -> Disclosure:
                 "training_days": 14,
                 "energy_kwh": 80_832.1,
                 "energy_basis": "measured and estimated",
+                "training_flops": 3.15e23,
+                "training_compute_basis": "estimated: 6 × N × D",
             },
             {
                 "model": "orca-13b-legal-ft",
@@ -556,6 +558,7 @@ _NOT_NUM = {"model", "phase", "boundary", "basis", "rebound", "reached", "group"
 _NOT_NUM |= {"grid_zone", "team", "check", "passed", "blocking", "detail", "factor", "unit"}
 _NOT_NUM |= {"source", "path", "format", "sha256", "energy_basis", "scope2_residual_factor_note"}
 _NOT_NUM |= {"metric", "host", "from_utc", "to_utc", "first_utc", "last_utc"}
+_NOT_NUM |= {"training_compute_basis"}
 _UNITS = {  # the unit a kv or comparison cell prints after the number
     "unattributed_cost_usd": "USD",
     "scope2_location_kg": "kg CO2e",
@@ -587,6 +590,8 @@ def _printed(column: str, cell: str, row: dict[str, str]) -> str:
         return fmt_pct(v / 100 if v is not None else None)
     if column in _SHARE:
         return fmt_pct(v)
+    if column == "training_flops":
+        return fmt_flop(v)
     return fmt(v, _UNITS.get(column, ""))
 
 
