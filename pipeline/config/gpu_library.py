@@ -82,7 +82,7 @@ def resolve(name: str) -> LibraryGpu:
         return gpu
     index = _index()
     close = difflib.get_close_matches(normalise(name), list(index), n=1, cutoff=0.5)
-    hint = f"did you mean {index[close[0]]!r}?" if close else f"known: {', '.join(library())}"
+    hint = f"did you mean {index[close[0]]!r}?" if close else f"known: {', '.join(library())}."
     raise ValueError(
         f"{name!r} is not a GPU of the factor library: {hint} Name one of its GPUs in `library:`, "
         "or give tdp_w and idle_w (see docs/gpu-factors.md)"

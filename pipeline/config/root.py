@@ -62,15 +62,17 @@ class Config(Strict):
     @field_validator("gpu_models", mode="before")
     @classmethod
     def _library_keys(cls, models: Any) -> Any:
-        """An entry without tdp_w and idle_w is the library GPU its key names (or, if none,
-        an error with the likely name)."""
+        """An entry without tdp_w or idle_w is the library GPU its key names; without both and
+        a key of no library GPU, an error with the likely name."""
         if not isinstance(models, dict):
             return models
         out = {}
         for key, entry in models.items():
             entry = {} if entry is None else entry
             if isinstance(entry, dict) and entry.get("library") is None:
-                if entry.get("tdp_w") is None or entry.get("idle_w") is None:
+                given = [entry.get(f) is not None for f in ("tdp_w", "idle_w")]
+                # a key of no library GPU with one of the two given: "required key is missing"
+                if not all(given) and (not any(given) or gpu_library.lookup(key) is not None):
                     entry = {**entry, "library": key}
             out[key] = entry
         return out
