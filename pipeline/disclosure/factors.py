@@ -57,58 +57,46 @@ def _site_factors(cfg: Config) -> list[Factor]:
     return f
 
 
+# A GPU model's values in pairs: one line when one source gives both (every entry without a
+# library GPU, as before the library), else a line per value with its own source.
+_GPU_PAIRS = (
+    (
+        ("TDP / idle power", "{tdp_w:g} / {idle_w:g}", "W"),
+        (("TDP", "tdp_w", "W"), ("idle power", "idle_w", "W")),
+    ),
+    (
+        ("embodied carbon over lifetime", "{embodied_kg:g} / {lifetime_years:g} y", "kgCO2e"),
+        (
+            ("embodied carbon", "embodied_kg", "kgCO2e"),
+            ("service lifetime (embodied carbon spread over it)", "lifetime_years", "years"),
+        ),
+    ),
+)
+
+
 def _gpu_factors(name: str, g: GpuModel) -> list[Factor]:
-    """A GPU model's factors; two values share a line when one source gives both (every entry
-    without a library GPU), else each has its line and its own source (library or config)."""
-    src = g.source_of
-    if src("tdp_w") == src("idle_w"):
-        power = [
-            Factor(
-                name=f"{name} TDP / idle power",
-                value=f"{g.tdp_w:g} / {g.idle_w:g}",
-                unit="W",
-                source=src("tdp_w"),
+    values = g.model_dump()
+    out: list[Factor] = []
+    for (label, text, unit), parts in _GPU_PAIRS:
+        sources = {g.source_of(field) for _, field, _ in parts}
+        if len(sources) == 1:
+            value = text.format(**values)
+            out.append(Factor(name=f"{name} {label}", value=value, unit=unit, source=sources.pop()))
+        else:
+            out += [
+                Factor(name=f"{name} {lb}", value=f"{values[f]:g}", unit=u, source=g.source_of(f))
+                for lb, f, u in parts
+            ]
+        if parts[0][1] == "tdp_w" and g.average_power_w is not None:
+            out.append(
+                Factor(
+                    name=f"{name} average power (estimation path)",
+                    value=f"{g.average_power_w:g}",
+                    unit="W",
+                    source=g.source_of("average_power_w"),
+                )
             )
-        ]
-    else:
-        power = [
-            Factor(name=f"{name} TDP", value=f"{g.tdp_w:g}", unit="W", source=src("tdp_w")),
-            Factor(
-                name=f"{name} idle power", value=f"{g.idle_w:g}", unit="W", source=src("idle_w")
-            ),
-        ]
-    if g.average_power_w is not None:
-        power.append(
-            Factor(
-                name=f"{name} average power (estimation path)",
-                value=f"{g.average_power_w:g}",
-                unit="W",
-                source=src("average_power_w"),
-            )
-        )
-    if src("embodied_kg") == src("lifetime_years"):
-        return power + [
-            Factor(
-                name=f"{name} embodied carbon over lifetime",
-                value=f"{g.embodied_kg:g} / {g.lifetime_years:g} y",
-                unit="kgCO2e",
-                source=src("embodied_kg"),
-            )
-        ]
-    return power + [
-        Factor(
-            name=f"{name} embodied carbon",
-            value=f"{g.embodied_kg:g}",
-            unit="kgCO2e",
-            source=src("embodied_kg"),
-        ),
-        Factor(
-            name=f"{name} service lifetime (embodied carbon spread over it)",
-            value=f"{g.lifetime_years:g}",
-            unit="years",
-            source=src("lifetime_years"),
-        ),
-    ]
+    return out
 
 
 def _hardware_factors(cfg: Config) -> list[Factor]:
