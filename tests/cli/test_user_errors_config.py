@@ -92,6 +92,13 @@ def test_an_unknown_key_is_one_line_with_the_likely_one(fleet):
     assert_one_line(proc, str(fleet), "telemetry.max_gap", "unknown key", "max_gap_s")
 
 
+def test_an_unknown_library_gpu_is_one_line_with_the_likely_one(fleet):
+    # issue 20: a gpu_models entry naming a GPU the factor library does not have
+    _edit(fleet, lambda d: d["gpu_models"]["H100-SXM5-80GB"].update(library="H100 SMX"))
+    proc = wattprint("run", "--config", str(fleet))
+    assert_one_line(proc, str(fleet), "gpu_models.H100-SXM5-80GB", "did you mean 'H100 SXM'?")
+
+
 def test_several_config_mistakes_are_one_line_naming_each_key(fleet):
     def change(d):
         d["sites"]["stockholm"]["pue"] = 5
