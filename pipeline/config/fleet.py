@@ -136,11 +136,12 @@ class GpuModel(Strict):
             return handler(data)
         gpu = gpu_library.resolve(str(data["library"]))
         taken = [f for f in gpu_library.LIBRARY_FIELDS if data.get(f) is None]
-        own_source = data.get("source")
-        if own_source is None:  # the entry's summary citation: the library's, value by value
-            own_source = "; ".join(f"{f}: {gpu.source(f)}" for f in gpu_library.LIBRARY_FIELDS)
+        own = len(taken) < len(gpu_library.LIBRARY_FIELDS) or data.get("average_power_w")
+        source = data.get("source")
+        if source is None:  # no value of its own: the library's citations, else none stated
+            source = "not stated" if own else "; ".join(f"{f}: {gpu.source(f)}" for f in taken)
         merged = {**data, **{f: gpu.values()[f] for f in taken}, "library": gpu.name}
-        model = handler({**merged, "source": own_source})
+        model = handler({**merged, "source": source})
         model._library_sources = {f: gpu.source(f) for f in taken}
         return model
 

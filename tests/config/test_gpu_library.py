@@ -155,3 +155,11 @@ def test_gpu_model_finds_the_config_entry_or_the_library(tmp_path):
     assert cfg.gpu_model("NVIDIA H100 80GB HBM3") is cfg.gpu_models["fleet-h100"]
     assert cfg.gpu_model("FLEET_H100") is cfg.gpu_models["fleet-h100"]
     assert cfg.gpu_model("Z9000") is None
+
+
+def test_a_value_the_config_gives_without_a_source_is_not_credited_to_the_library(tmp_path):
+    models = {"h": {"library": "H100 SXM", "average_power_w": 500.0, "embodied_kg": 900.0}}
+    cfg = load_config(_config(tmp_path, models, "h"))
+    assert _factor(cfg, "h average power (estimation path)").source == "not stated"
+    assert _factor(cfg, "h embodied carbon").source == "not stated"
+    assert _factor(cfg, "h TDP").source.startswith("wattprint GPU library (H100 SXM): ")
