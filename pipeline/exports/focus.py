@@ -220,3 +220,9 @@ def focus_files(export: FocusExport) -> dict[str, bytes]:
         f"{FOLDER}/{STEM}.csv": text.encode("utf-8"),
         f"{FOLDER}/{STEM}.parquet": buf.getvalue(),
     }
+
+
+def index_entry(export: FocusExport) -> tuple[str, str, int, int]:
+    """The CSV's row in tables/index.csv (its stem relative to tables/)."""
+    title = "Attributed cost with energy, carbon, water: FOCUS 1.2 columns (also as .parquet)"
+    return f"../{FOLDER}/{STEM}", title, export.rows.height, export.rows.width
