@@ -60,28 +60,20 @@ CUSTOM_COLUMNS: dict[str, pl.DataType] = {
 SCHEMA = pl.Schema({**FOCUS_COLUMNS, **CUSTOM_COLUMNS})
 COSTS = ("BilledCost", "EffectiveCost", "ListCost")
 
-# export column -> the disclosure.json `totals` field it sums to
-TOTALS = {
-    "x_GpuHours": "gpu_hours",
-    "x_EnergyGpuKwh": "gpu_energy_kwh",
-    "x_EnergyItKwh": "it_energy_kwh",
-    "x_EnergyFacilityKwh": "energy_kwh",
-    "x_Co2eLocationKg": "co2e_kg_location",
-    "x_Co2eMarketKg": "co2e_kg_market",
-    "x_WaterL": "water_l",
-    "x_EmbodiedKg": "embodied_kg",
+# footprint column -> (its column in sql/exports/select_focus_energy_parts.sql, the
+# disclosure.json `totals` field it sums to)
+FOOTPRINT = {
+    "x_GpuHours": ("gpu_hours", "gpu_hours"),
+    "x_EnergyGpuKwh": ("gpu_energy_kwh", "gpu_energy_kwh"),
+    "x_EnergyItKwh": ("it_energy_kwh", "it_energy_kwh"),
+    "x_EnergyFacilityKwh": ("facility_energy_kwh", "energy_kwh"),
+    "x_Co2eLocationKg": ("co2e_kg_location", "co2e_kg_location"),
+    "x_Co2eMarketKg": ("co2e_kg_market", "co2e_kg_market"),
+    "x_WaterL": ("water_l", "water_l"),
+    "x_EmbodiedKg": ("embodied_kg", "embodied_kg"),
 }
-# export column -> the column of the energy parts (sql/exports/select_focus_energy_parts.sql)
-ENERGY_PARTS = {
-    "x_GpuHours": "gpu_hours",
-    "x_EnergyGpuKwh": "gpu_energy_kwh",
-    "x_EnergyItKwh": "it_energy_kwh",
-    "x_EnergyFacilityKwh": "facility_energy_kwh",
-    "x_Co2eLocationKg": "co2e_kg_location",
-    "x_Co2eMarketKg": "co2e_kg_market",
-    "x_WaterL": "water_l",
-    "x_EmbodiedKg": "embodied_kg",
-}
+ENERGY_PARTS = {column: part for column, (part, _) in FOOTPRINT.items()}
+TOTALS = {column: total for column, (_, total) in FOOTPRINT.items()}
 # FOCUS column -> raw_billing column, for what a billing line carries as it is
 LINE_COLUMNS = {
     "BillingAccountId": "billing_account_id",

@@ -13,6 +13,8 @@ import duckdb
 import polars as pl
 import pytest
 
+from pipeline.delivery.publishing import publish
+from pipeline.delivery.report_files import read_report
 from pipeline.disclosure.model import Totals
 from pipeline.disclosure.publication import PublicationBlocked
 from pipeline.exports import focus
@@ -172,3 +174,14 @@ def test_a_report_whose_export_does_not_reconcile_is_not_written(fleet, monkeypa
     assert "FOCUS export does not reconcile" in str(e.value)
     assert "x_EnergyFacilityKwh" in str(e.value)
     assert not (cfg.reports_dir / "2026-10-lossy").exists()
+
+
+def test_delivery_publishes_the_export_with_the_set(fleet, tmp_path):
+    cfg, _ = fleet
+    folder = cfg.reports_dir / "2026-10"
+    report = read_report(folder, "2026-10")
+    assert {CSV, PARQUET} <= set(report.files)
+    dest = tmp_path / "share" / "2026-10"
+    publish(report, dest)
+    for name in (CSV, PARQUET):
+        assert (dest / name).read_bytes() == (folder / name).read_bytes()
