@@ -64,7 +64,12 @@ def focus_export(con: duckdb.DuckDBPyConnection, start_day: date, end_day: date)
         end_day,
     )
     billed = billed_rows(lines, cost, parts.filter(pl.col("kind") != NOT_BILLED))
-    not_billed = not_billed_rows(parts.filter(pl.col("kind") == NOT_BILLED), currency(lines))
+    not_billed = not_billed_rows(
+        parts.filter(pl.col("kind") == NOT_BILLED).sort(["day", "host", "job_key"]),
+        currency(lines),
+    )
+    # in a fixed order: by billing line and job (idle first), then by day, host and job
+    billed = billed.sort(["x_SourceFile", "x_SourceLine", "x_JobKey"], nulls_last=False)
     return FocusExport(pl.concat([billed, not_billed], how="vertical"), lines)
 
 

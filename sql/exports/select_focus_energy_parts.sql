@@ -16,10 +16,10 @@
 --    than the hour share it pro rata; the rest of the hour is 'not_billed'.
 WITH host_use AS (
     SELECT a.hour_utc, a.site, a.host, a.job_key,
-           sum(a.energy_wh ORDER BY a.gpu_index) AS energy_wh,
-           sum(a.gpu_s ORDER BY a.gpu_index) AS gpu_s,
+           sum(a.energy_wh ORDER BY a.gpu_index, a.energy_wh, a.gpu_s) AS energy_wh,
+           sum(a.gpu_s ORDER BY a.gpu_index, a.energy_wh, a.gpu_s) AS gpu_s,
            sum(a.gpu_s * (h.embodied_kg_per_gpu_hour + h.server_embodied_kg_per_gpu_hour)
-               ORDER BY a.gpu_index) AS embodied
+               ORDER BY a.gpu_index, a.energy_wh, a.gpu_s) AS embodied
     FROM gpu_energy_attributed AS a
     JOIN hosts AS h USING (host)
     WHERE a.hour_utc >= $start AND a.hour_utc < $end
@@ -34,7 +34,9 @@ weights AS (
         coalesce(embodied / nullif(sum(embodied) OVER w, 0),
                  gpu_s / nullif(sum(gpu_s) OVER w, 0), 1.0 / count(*) OVER w) AS w_embodied
     FROM host_use
-    WINDOW w AS (PARTITION BY hour_utc, site, job_key)
+    -- ordered, whole-partition frames: the sums come out the same bits on every run
+    WINDOW w AS (PARTITION BY hour_utc, site, job_key ORDER BY host
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ),
 host_footprint AS (
     SELECT
@@ -72,7 +74,9 @@ line_hours AS (
 ),
 parts AS (
     SELECT 'billed' AS kind, source_path, line, host, hour_utc,
-           covered / greatest(1.0, sum(covered) OVER (PARTITION BY host, hour_utc)) AS fraction
+           covered / greatest(1.0, sum(covered) OVER (
+               PARTITION BY host, hour_utc ORDER BY source_path, line
+               ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) AS fraction
     FROM line_hours
     UNION ALL
     SELECT 'not_billed', NULL, NULL, h.host, h.hour_utc,

@@ -32,7 +32,7 @@ PARQUET = f"{focus.FOLDER}/{focus.STEM}.parquet"
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory):
     """The small fleet computed and its October report set written (with the export)."""
-    cfg = make_fleet(tmp_path_factory.mktemp("focus") / "fleet").config()
+    cfg = make_fleet(tmp_path_factory.mktemp("focus") / "fleet", sample_interval_s=900).config()
     run_all(cfg)
     with connect(cfg.warehouse_path) as con:
         paths = report_period(con, cfg, START, LAST, "2026-10")
@@ -185,3 +185,9 @@ def test_delivery_publishes_the_export_with_the_set(fleet, tmp_path):
     publish(report, dest)
     for name in (CSV, PARQUET):
         assert (dest / name).read_bytes() == (folder / name).read_bytes()
+
+
+def test_the_export_is_the_same_when_made_again(fleet):
+    cfg, _ = fleet
+    files = focus.focus_files(_export(cfg))
+    assert files[CSV] == (cfg.reports_dir / "2026-10" / CSV).read_bytes()
