@@ -7,7 +7,7 @@ Rows (docs/outputs.md has the column list and an example):
   columns, its costs (BilledCost, EffectiveCost, ListCost) and ConsumedQuantity multiplied by the
   row's share (BilledCost and EffectiveCost are cost_attributed's, whose parts sum to the line);
   the footprint columns are the job's (or the idle capacity's) footprint on the line's host over
-  the line's charge period (sql/exports/select_focus_energy_parts.sql);
+  the line's charge period (sql/disclosure/select_focus_energy_parts.sql);
 - one per UTC day × host × job (x_Basis `not_billed`, costs 0, ChargeCategory `Usage`) for the
   footprint no billing line of the period covers: hosts without a bill, hours outside every
   charge period. Its ChargePeriodStart/End span the hours it covers.

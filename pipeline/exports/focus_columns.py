@@ -60,7 +60,7 @@ CUSTOM_COLUMNS: dict[str, pl.DataType] = {
 SCHEMA = pl.Schema({**FOCUS_COLUMNS, **CUSTOM_COLUMNS})
 COSTS = ("BilledCost", "EffectiveCost", "ListCost")
 
-# footprint column -> (its column in sql/exports/select_focus_energy_parts.sql, the
+# footprint column -> (its column in sql/disclosure/select_focus_energy_parts.sql, the
 # disclosure.json `totals` field it sums to)
 FOOTPRINT = {
     "x_GpuHours": ("gpu_hours", "gpu_hours"),
