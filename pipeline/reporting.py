@@ -9,16 +9,26 @@ from pathlib import Path
 import duckdb
 
 from pipeline.config import Config
-from pipeline.disclosure.publication import publishable_disclosure
+from pipeline.disclosure.publication import PublicationBlocked, publishable_disclosure
+from pipeline.exports.focus import focus_export, focus_files, index_entry
+from pipeline.exports.focus_check import reconcile
 from pipeline.report.render import write_report
 
 
 def report_period(
     con: duckdb.DuckDBPyConnection, cfg: Config, first: date, last: date, label: str
 ) -> dict[str, Path]:
-    """Write report.pdf/html and disclosure.json for the days of [first, last] that have data
-    (a month in progress is reported to date). Raises if the period has no data at all, and
-    PublicationBlocked if a blocking check (conservation, reconciliation, signs) fails."""
+    """Write report.pdf/html, disclosure.json, tables/ and the FOCUS export (focus/) for the days
+    of [first, last] that have data (a month in progress is reported to date). Raises if the
+    period has no data at all, and PublicationBlocked if a blocking check (conservation,
+    reconciliation, signs) fails or the FOCUS export does not sum to the bill and the totals."""
+    d = publishable_disclosure(con, cfg, first, last, label)
+    export = focus_export(con, d.period.start, d.period.end)
+    if problems := reconcile(export, d.totals):
+        raise PublicationBlocked(
+            f"report {label} not published: the FOCUS export does not reconcile: "
+            + "; ".join(problems)
+        )
     return write_report(
-        publishable_disclosure(con, cfg, first, last, label), cfg.reports_dir / label
+        d, cfg.reports_dir / label, exports=focus_files(export), listed=[index_entry(export)]
     )

@@ -8,21 +8,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.atomic import LinksUnsupported, replace_folder, write_atomic
-from pipeline.delivery.report_files import Report
+from pipeline.delivery.report_files import SET_FOLDERS, Report
 from pipeline.delivery.results import DeliveryError
-from pipeline.report.render import TABLES_DIR_NAME
 
 
 def _copy_each(report: Report, dest: Path) -> None:
-    """Each file replaced atomically (the PDF last); CSVs the report no longer has removed."""
+    """Each file replaced atomically (the PDF last); files of tables/ and focus/ that the report no
+    longer has removed."""
     for rel, data in report.files.items():
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         write_atomic(dest / rel, data)
-    tables = dest / TABLES_DIR_NAME
-    if tables.is_dir():
-        for p in tables.rglob("*"):
-            if p.is_file() and p.relative_to(dest).as_posix() not in report.files:
-                p.unlink()
+    for folder_name in SET_FOLDERS:
+        if (dest / folder_name).is_dir():
+            for p in (dest / folder_name).rglob("*"):
+                if p.is_file() and p.relative_to(dest).as_posix() not in report.files:
+                    p.unlink()
 
 
 def publish(report: Report, dest: Path) -> None:

@@ -19,8 +19,11 @@ from pipeline.delivery.figures import Figure, figures_sha256, published_figures
 from pipeline.delivery.results import DeliveryError
 from pipeline.disclosure.model import Disclosure
 from pipeline.disclosure.publication import month_bounds
+from pipeline.exports.focus import FOLDER as FOCUS_FOLDER
 from pipeline.report.render import OUTPUT_NAMES, TABLES_DIR_NAME
 
+# the report set's folders besides its top-level files: the CSV tables and the FOCUS export
+SET_FOLDERS = (TABLES_DIR_NAME, FOCUS_FOLDER)
 # fields of disclosure.json that say when and by what a report was made, not what it reports
 PROVENANCE_KEYS = ("generated_at", "code_version", "config_sha256")
 
@@ -88,8 +91,9 @@ def check_period(period: str) -> str:
 
 def read_report(folder: Path, period: str) -> Report:
     """The report files of `folder` (written by `wattprint report` or the disclosure_report
-    asset): disclosure.json, report.html, report.pdf, and tables/ if there is one. The period's
-    link is resolved once, so a set switched meanwhile is not read half old, half new."""
+    asset): disclosure.json, report.html, report.pdf, and tables/ and focus/ where they exist.
+    The period's link is resolved once, so a set switched meanwhile is not read half old, half
+    new."""
     folder = Path(folder)
     base = folder.resolve()
     if not (base / OUTPUT_NAMES["pdf"]).is_file():
@@ -99,11 +103,12 @@ def read_report(folder: Path, period: str) -> Report:
             permanent=True,
         )
     files: dict[str, bytes] = {}
-    tables = base / TABLES_DIR_NAME
-    if tables.is_dir():
-        for p in sorted(tables.rglob("*")):
-            if p.is_file() and not p.is_symlink():
-                files[p.relative_to(base).as_posix()] = p.read_bytes()
+    for folder_name in SET_FOLDERS:
+        sub = base / folder_name
+        if sub.is_dir():
+            for p in sorted(sub.rglob("*")):
+                if p.is_file() and not p.is_symlink():
+                    files[p.relative_to(base).as_posix()] = p.read_bytes()
     for kind in ("html", "json", "pdf"):
         path = folder / OUTPUT_NAMES[kind]
         try:

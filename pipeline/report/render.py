@@ -8,6 +8,7 @@ are escaped in `svg.py`, and the stylesheet read from `templates/report.css`). T
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from markupsafe import Markup
@@ -20,7 +21,7 @@ from pipeline.report import charts, crossover_chart
 from pipeline.report.manifest import manifest_summary
 from pipeline.report.pdf import lay_out, print_charts, render_pdf
 from pipeline.report.phases import ordered_phases, phase_label
-from pipeline.report.tables import TABLES_DIR_NAME, render_tables
+from pipeline.report.tables import TABLES_DIR_NAME, Listed, render_tables
 from pipeline.report.tables_models import serving_models
 from pipeline.report.tables_period import UNCERTAINTY_METRICS, uncertainty_groups
 from pipeline.report.templates import TEMPLATE_NAME, environment, stylesheet
@@ -93,14 +94,20 @@ def pdf_document(d: Disclosure, url_fetcher: URLFetcher | None = None) -> Docume
 
 
 def write_report(
-    d: Disclosure, out_dir: Path, url_fetcher: URLFetcher | None = None
+    d: Disclosure,
+    out_dir: Path,
+    url_fetcher: URLFetcher | None = None,
+    exports: Mapping[str, bytes] | None = None,
+    listed: Iterable[Listed] = (),
 ) -> dict[str, Path]:
-    """Write `disclosure.json`, `report.html`, `report.pdf` and `tables/*.csv` into `out_dir`.
+    """Write `disclosure.json`, `report.html`, `report.pdf` and `tables/*.csv` into `out_dir`,
+    with `exports` (path relative to `out_dir` -> bytes, e.g. `focus/cost-and-energy.csv`) and
+    `listed` (their index rows, see `tables.render_tables`) when given.
 
     Everything is rendered in memory first, so a rendering error leaves the folder as it was;
     the files then replace the previous set together or not at all (`atomic.replace_folder`:
     `out_dir` becomes a link to a complete version folder). Returns {"json", "html", "pdf",
-    "tables": path}, paths under `out_dir`.
+    "tables": path} and each export's top folder by its name, paths under `out_dir`.
     """
     out_dir = Path(out_dir)
     chart_markup = render_charts(d)
@@ -110,10 +117,15 @@ def write_report(
         "html": render_html(d, chart_markup).encode("utf-8"),
         "pdf": render_pdf(render_html(d, print_markup), url_fetcher, images),
     }
-    files = {f"{TABLES_DIR_NAME}/{name}": data for name, data in render_tables(d).items()}
+    files = {f"{TABLES_DIR_NAME}/{name}": data for name, data in render_tables(d, listed).items()}
     files.update((OUTPUT_NAMES[key], data) for key, data in payload.items())
+    extra = dict(exports or {})
+    if clash := set(extra) & set(files):
+        raise ValueError(f"an export may not replace a report file: {sorted(clash)}")
+    files.update(extra)
     replace_folder(out_dir, files)
     return {
         **{key: out_dir / OUTPUT_NAMES[key] for key in payload},
         "tables": out_dir / TABLES_DIR_NAME,
+        **{Path(rel).parts[0]: out_dir / Path(rel).parts[0] for rel in extra},
     }

@@ -143,18 +143,25 @@ def table_csv(table: Table) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def index_table(tables: Iterable[Table]) -> Table:
+# an index row for a CSV file of the report set outside this folder: (stem relative to this
+# folder, e.g. "../focus/cost-and-energy", title, rows, columns)
+Listed = tuple[str, str, int, int]
+
+
+def index_table(tables: Iterable[Table], also: Iterable[Listed] = ()) -> Table:
     rows = tuple((t.stem, t.title, len(t.rows), len(t.columns)) for t in tables)
-    return Table("index", "The tables in this folder", INDEX_COLUMNS, rows)
+    return Table("index", "The tables in this folder", INDEX_COLUMNS, rows + tuple(also))
 
 
-def render_tables(d: Disclosure) -> dict[str, bytes]:
-    """File name -> CSV bytes for every table and `index.csv`, all made in memory."""
+def render_tables(d: Disclosure, also: Iterable[Listed] = ()) -> dict[str, bytes]:
+    """File name -> CSV bytes for every table and `index.csv`, all made in memory. `also` lists
+    other CSV files of the report set in the index, after the tables (tables/<stem>.csv is the
+    file's path in the report folder)."""
     tables = report_tables(d)
     files = {t.filename: table_csv(t) for t in tables}
     if INDEX_NAME in files:
         raise ValueError(f"a table may not be named {INDEX_NAME!r}")
-    files[INDEX_NAME] = table_csv(index_table(tables))
+    files[INDEX_NAME] = table_csv(index_table(tables, also))
     return files
 
 

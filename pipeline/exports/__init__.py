@@ -1,0 +1,1 @@
+"""Exports written with the report set in formats other tools read (FOCUS, ...)."""
