@@ -21,6 +21,7 @@ from pipeline.config.method import (
     Checks,
     Estimation,
     PhaseRule,
+    Prompts,
     Scheduler,
     Telemetry,
     Uncertainty,
@@ -52,6 +53,7 @@ class Config(Strict):
     billing: Billing = Billing()
     uncertainty: Uncertainty = Uncertainty()
     checks: Checks = Checks()
+    prompts: Prompts = Prompts()
     reporting: Reporting = Reporting()
     delivery: Delivery = Field(default_factory=Delivery)
     # set by load_config, not by the file

@@ -1,6 +1,23 @@
--- Requests and output tokens each model served, all history up to $end_day (UTC hours).
+-- Requests and output tokens each model served, all history up to $end_day (UTC hours); a
+-- model-hour with logged requests counts them from the log instead of raw_serving.
+WITH logged AS (
+    SELECT date_trunc('hour', ts_utc) AS hour_utc, model,
+           count(*) AS requests, sum(output_tokens) AS output_tokens
+    FROM raw_requests
+    WHERE CAST(ts_utc AS DATE) <= $end_day
+    GROUP BY ALL
+),
+hours AS (
+    SELECT s.model, s.requests, s.output_tokens
+    FROM raw_serving AS s
+    WHERE CAST(s.hour_utc AS DATE) <= $end_day
+        AND NOT EXISTS (
+            SELECT 1 FROM logged AS l WHERE l.hour_utc = s.hour_utc AND l.model = s.model
+        )
+    UNION ALL
+    SELECT model, requests, output_tokens FROM logged
+)
 SELECT model, sum(requests) AS requests, sum(output_tokens) AS output_tokens
-FROM raw_serving
-WHERE CAST(hour_utc AS DATE) <= $end_day
+FROM hours
 GROUP BY model
 ORDER BY model;
