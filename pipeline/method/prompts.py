@@ -121,7 +121,9 @@ def apportion(hours: pl.DataFrame, requests: pl.DataFrame, w_in: float) -> Appor
     per = {k: pl.col("share") * pl.col(col) * f for k, (col, f) in PER_REQUEST.items()}
     logged = requests.select(HOUR).unique()
     return Apportioned(
-        requests=shared.with_columns(**per).drop(served.columns[2:]),
+        requests=shared.with_columns(**per).drop(
+            [c for c in served.columns[2:] if c not in PER_REQUEST]
+        ),
         requests_without_energy=requests.join(served, on=HOUR, how="anti")
         .group_by("model")
         .agg(requests=pl.len()),
