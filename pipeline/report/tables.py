@@ -43,7 +43,13 @@ from pathlib import Path
 
 from pipeline.atomic import write_atomic
 from pipeline.disclosure.model import Disclosure
-from pipeline.report import tables_annex, tables_coverage, tables_models, tables_period
+from pipeline.report import (
+    tables_annex,
+    tables_coverage,
+    tables_models,
+    tables_period,
+    tables_prompts,
+)
 from pipeline.report.table import Built, Cell, Table
 
 TABLES_DIR_NAME = "tables"  # the folder of the CSV files, in the report folder
@@ -68,6 +74,8 @@ TABLES: tuple[tuple[str, Callable[[Disclosure], Built]], ...] = (
     ("per_request", tables_models.per_request),
     ("per_1k_output_tokens", tables_models.per_1k_output_tokens),
     ("per_request_breakdown", tables_models.per_request_breakdown),
+    ("per_prompt", tables_prompts.per_prompt),
+    ("per_prompt_breakdown", tables_prompts.per_prompt_breakdown),
     ("crossover", tables_models.crossover),
     ("crossover_cumulative", tables_models.crossover_cumulative),
     ("efficiency", tables_models.efficiency),
