@@ -19,8 +19,8 @@ carriage return, OWASP "CSV injection") is prefixed with `'`; numbers never are.
 
 Where a CSV differs in layout from the printed table:
 - the phase column holds the phase's key (`fine_tuning`), not its label ("Fine-tuning");
-- the model name is repeated on every row of `per_request`, `per_1k_output_tokens` and
-  `efficiency` (printed on a model's first row only); the boundary column reads `accelerator` /
+- the model name is repeated on every row of `per_request`, `per_1k_output_tokens`,
+  `per_prompt` and `efficiency` (printed on a model's first row only); the boundary column reads `accelerator` /
   `full_boundary` (printed "full boundary");
 - the key-value tables (`data_quality`, `scope2`) are one row with a column per printed line;
 - `sites` splits "annual volume / matched" into two columns, and `uncertainty` each printed
