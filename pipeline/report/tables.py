@@ -20,8 +20,9 @@ carriage return, OWASP "CSV injection") is prefixed with `'`; numbers never are.
 Where a CSV differs in layout from the printed table:
 - the phase column holds the phase's key (`fine_tuning`), not its label ("Fine-tuning");
 - the model name is repeated on every row of `per_request`, `per_1k_output_tokens`,
-  `per_prompt` and `efficiency` (printed on a model's first row only); the boundary column reads `accelerator` /
-  `full_boundary` (printed "full boundary");
+  `per_prompt` and `efficiency` (printed on a model's first row only); the boundary column reads
+  `accelerator` / `full_boundary` (printed "full boundary"); `per_prompt`'s metric column holds
+  the field in disclosure.json (`gco2e_location`, `wh_measured_by_server`), not its label;
 - the key-value tables (`data_quality`, `scope2`) are one row with a column per printed line;
 - `sites` splits "annual volume / matched" into two columns, and `uncertainty` each printed
   "central, P5-P95" cell into `<metric>_central`, `<metric>_p5`, `<metric>_p95`; its `group` is
