@@ -3,6 +3,8 @@ and the period's full-boundary inference footprint (pipeline/method/prompts.py).
 
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 import polars as pl
 
@@ -14,6 +16,20 @@ from pipeline.disclosure.model_figures import (
 )
 from pipeline.method import prompts
 from pipeline.warehouse import frame
+
+
+def served_requests(
+    con: duckdb.DuckDBPyConnection, start_day: date | None, end_day: date
+) -> pl.DataFrame:
+    """Requests and output tokens per model served in days [start_day, end_day] (from the first
+    day when None): the hourly statistics, or the request log for a model-hour it covers."""
+    p = {"start_day": start_day or date.min, "end_day": end_day}
+    return (
+        frame(con, "select_serving_daily", p)
+        .group_by("model")
+        .agg(pl.col("requests").sum(), pl.col("output_tokens").sum())
+        .sort("model")
+    )
 
 
 def per_prompt(

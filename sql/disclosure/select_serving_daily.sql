@@ -1,5 +1,6 @@
--- Requests and output tokens per model and UTC day in days [$start_day, $end_day]; a model-hour
--- with logged requests counts them from the log instead of raw_serving (docs/per-prompt.md).
+-- Requests and output tokens per model and UTC day in days [$start_day, $end_day]. A model-hour
+-- with logged requests (raw_requests) takes its requests and tokens from the log, not from the
+-- hourly serving statistics (raw_serving), so no request counts twice (docs/per-prompt.md).
 WITH logged AS (
     SELECT date_trunc('hour', ts_utc) AS hour_utc, model,
            count(*) AS requests, sum(output_tokens) AS output_tokens

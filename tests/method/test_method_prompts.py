@@ -20,7 +20,7 @@ import polars as pl
 import pytest
 
 from pipeline.disclosure import figures
-from pipeline.disclosure.prompts_section import per_prompt
+from pipeline.disclosure.prompts_section import per_prompt, served_requests
 from pipeline.method.energy import build_daily_summary
 from pipeline.method.prompts import nearest_rank
 from pipeline.warehouse import connect, frame, insert_frame
@@ -215,12 +215,14 @@ def test_a_logged_model_hour_takes_its_count_from_the_log_not_raw_serving(
     warehouse: Path,
 ) -> None:
     with connect(warehouse, read_only=True) as con:
-        served = frame(con, "select_period_serving", P).row(0, named=True)
+        served = served_requests(con, DAY, DAY).row(0, named=True)
+        history = served_requests(con, None, DAY).row(0, named=True)
         daily = frame(con, "select_serving_daily", {"start_day": DAY, "end_day": DAY})
     # hour 05: 5 logged (raw_serving's 999 ignored); hour 07: 1 logged; hour 09: 10 from stats
     assert served["requests"] == 16
     assert served["output_tokens"] == 50 + 100 + 25 + 200 + 75 + 10 + 70
     assert daily["requests"].to_list() == [16]
+    assert history == served
 
 
 def test_nearest_rank_is_always_a_served_value() -> None:
