@@ -284,3 +284,23 @@ def test_every_figure_of_every_served_hour_lands_on_its_requests() -> None:
             assert got[key].sum() == pytest.approx(want[col].sum() * factor), (model, key)
     assert hours["cost_usd"].sum() == pytest.approx(15.0)
     assert a.hours_without_requests["hours"].to_list() == [6, 6]
+
+
+def test_requests_of_a_model_without_serving_energy_are_counted_not_dropped() -> None:
+    from pipeline.disclosure.prompts_section import figures
+    from pipeline.method import prompts
+
+    hours = pl.DataFrame(
+        {"hour_utc": [at(5)], "model": ["a"], "accelerator_kwh": [0.3], "host_kwh": [0.1],
+         "idle_kwh": [0.0], "overhead_kwh": [0.1], "energy_kwh": [0.5],
+         "co2e_kg_location": [0.1], "co2e_kg_market": [0.05], "water_l": [1.0]}
+    )  # fmt: skip
+    reqs = pl.DataFrame(
+        {"hour_utc": [at(5), at(5)], "model": ["b", "b"], "input_tokens": [1, 2],
+         "output_tokens": [3, 4], "energy_wh": [None, 0.7]}
+    )  # fmt: skip
+    f = figures(prompts.with_cost(hours, {}), reqs, 1.0)
+    assert list(f) == ["b"]  # model a logged nothing: no per-prompt figures
+    b = f["b"]
+    assert (b.requests, b.requests_without_energy, b.wh, b.median_breakdown) == (0, 2, None, None)
+    assert (b.measured_requests, b.measured_median_wh) == (1, 0.7)

@@ -125,6 +125,23 @@ def test_truncated_last_line_blank_line_and_bad_rows_are_quarantined(tmp_path: P
     assert "not valid JSON" in by_line[7] and "truncated" in by_line[7]
 
 
+def test_litellm_spend_log_rows_as_json_lines(tmp_path: Path) -> None:
+    row = {
+        "request_id": "chatcmpl-9", "call_type": "acompletion", "status": "success",
+        "spend": 0.0, "total_tokens": 30, "prompt_tokens": 10, "completion_tokens": 20,
+        "startTime": "2026-10-01T05:00:01.000+00:00", "endTime": "2026-10-01T05:00:04.500+00:00",
+        "model": "atlas-7b", "metadata": {"user_api_key_team_id": "t1"},
+    }  # fmt: skip
+    path = write(tmp_path, "spend.jsonl", json.dumps(row) + "\n")
+    assert detect_format(path) == "request-log-jsonl"
+    f = read_file(path).frame
+    assert f.select("ts_utc", "request_id", "latency_s").row(0) == (
+        datetime(2026, 10, 1, 5, 0, 1),
+        "chatcmpl-9",
+        3.5,
+    )
+
+
 def test_csv_bad_rows_name_line_and_expectation(tmp_path: Path) -> None:
     text = (
         "time,model,input_tokens,output_tokens,latency_s\n"

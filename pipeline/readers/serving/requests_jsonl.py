@@ -34,8 +34,8 @@ EXPECTED = "expected one JSON object per line (a request record)"
 
 
 def sniff(head: list[str]) -> bool:
-    """The first non-blank line is a JSON object with a time, a model and both token counts
-    (a Kubernetes object has a `kind`, a Prometheus answer a `status`: neither is a request)."""
+    """The first non-blank line is a JSON object with a time, a model and both token counts at
+    its top level or in nested objects (a Kubernetes object, which has a `kind`, is never one)."""
     found = first_content_line(head)
     if found is None or not found[1].lstrip().startswith("{"):
         return False
@@ -44,10 +44,7 @@ def sniff(head: list[str]) -> bool:
     except ValueError:
         return False
     return (
-        isinstance(obj, dict)
-        and "kind" not in obj
-        and "status" not in obj
-        and fields.recognised(set(fields.flatten(obj)))
+        isinstance(obj, dict) and "kind" not in obj and fields.recognised(set(fields.flatten(obj)))
     )
 
 
