@@ -154,6 +154,11 @@ def time_parser(tz: str) -> Callable[[Any], datetime]:
                 return datetime(1970, 1, 1) + timedelta(seconds=number / divisor)
             except OverflowError:
                 raise ValueError(TIME_EXPECTED) from None
+        if text.endswith("Z"):  # UTC as gateways write it: no zone arithmetic needed
+            try:
+                return datetime.fromisoformat(text[:-1])
+            except ValueError:
+                pass  # the general parser below says what was expected
         try:
             return local(text)
         except ValueError as exc:
@@ -163,9 +168,10 @@ def time_parser(tz: str) -> Callable[[Any], datetime]:
 
 
 def _count(value: Any) -> int:
-    if isinstance(value, bool) or not re.fullmatch(r"[0-9]{1,18}", str(value).strip()):
+    text = str(value).strip()
+    if isinstance(value, bool) or not (text.isascii() and text.isdigit() and len(text) <= 18):
         raise ValueError("expected a non-negative whole number of tokens like '512'")
-    return int(str(value).strip())
+    return int(text)
 
 
 def _seconds(value: Any, unit_s: float = 1.0) -> float:
