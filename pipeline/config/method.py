@@ -161,6 +161,20 @@ class Billing(Strict):
     resource_hosts: dict[str, str] = Field(default_factory=dict)
 
 
+class Prompts(Strict):
+    """Per-prompt figures from per-request serving logs (docs/per-prompt.md)."""
+
+    # docs/per-prompt.md: a forward pass costs ≈ 2N FLOP per token, prompt or generated alike
+    # (Kaplan et al. 2020, §2.1); prefill batches prompt tokens, so a lower weight is defensible
+    input_token_weight: float = Field(
+        1.0,
+        ge=0,
+        description="w_in: a request's share of its model-hour is input_tokens × w_in + "
+        "output_tokens over the hour's total; 1.0 counts a prompt token as much work as a "
+        "generated one (≈ 2N FLOP each, Kaplan et al. 2020); lower it to weigh generation more",
+    )
+
+
 class Checks(Strict):
     """Thresholds of the warning checks (conservation and reconciliation always block)."""
 

@@ -22,6 +22,7 @@ from pipeline.config.method import (
     Checks,
     Estimation,
     PhaseRule,
+    Prompts,
     Scheduler,
     Telemetry,
     Uncertainty,
@@ -53,6 +54,7 @@ class Config(Strict):
     billing: Billing = Billing()
     uncertainty: Uncertainty = Uncertainty()
     checks: Checks = Checks()
+    prompts: Prompts = Prompts()
     reporting: Reporting = Reporting()
     delivery: Delivery = Field(default_factory=Delivery)
     # set by load_config, not by the file

@@ -9,6 +9,7 @@ Layout under out_dir/landing:
     telemetry/<host>/nvidia-smi-<local YYYY-MM-DD>.csv
     slurm/<site>/sacct-<first day>-<day after the last>.txt
     serving/requests-<YYYY-MM>.csv
+    requests/request-log-<YYYY-MM>.csv   (one model's per-request log, its audit hour each day)
     billing/focus-<YYYY-MM>.csv
     grid/electricitymaps-<zone>-<YYYY>.csv
 """
@@ -33,6 +34,7 @@ from pipeline.demo.inventory import (
     VIRGINIA,
     config_dict,
 )
+from pipeline.demo.requests import write_request_log
 from pipeline.demo.telemetry import Imperfections, write_telemetry
 from pipeline.demo.workloads import HOUR, Job, build_jobs
 from pipeline.demo.writers import write_grid, write_sacct, write_serving
@@ -103,7 +105,8 @@ def build_fleet(
     landing.mkdir(parents=True, exist_ok=True)
 
     # one independent stream per output, so changing one writer leaves the others' bytes alone
-    r_jobs, r_tel, r_serve, r_bill, r_grid = np.random.default_rng(seed).spawn(5)
+    # (a stream added later goes last: spawn(n)'s first streams do not depend on n)
+    r_jobs, r_tel, r_serve, r_bill, r_grid, r_log = np.random.default_rng(seed).spawn(6)
     t0 = int(dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC).timestamp())
     period_end = t0 + days * 86400
 
@@ -113,7 +116,7 @@ def build_fleet(
     )
     for site in SITES:
         write_sacct(landing, site, jobs, t0, days)
-    write_serving(landing, jobs, t0, days, r_serve)
+    write_request_log(landing, write_serving(landing, jobs, t0, days, r_serve), r_log)
     write_billing(landing, t0, days, r_bill)
     write_grid(landing, t0, days, r_grid)
 

@@ -70,7 +70,9 @@ def build_disclosure(
     manifest = frame(con, "select_manifest", {})
     phases = figures.phases(df, costs, total_kwh)
     sites = figures.sites(df, pd.coverage, cfg)
-    models = model_figures(con, df, costs, p, cfg.checks.rebound_min_change)
+    models = model_figures(
+        con, df, costs, p, cfg.checks.rebound_min_change, cfg.prompts.input_token_weight
+    )
     quality = DataQuality(
         measured_share=number(t, "measured_kwh") / gpu_kwh if gpu_kwh else 0.0,
         quarantined_rows=int(manifest.get_column("rows_quarantined").sum() or 0),

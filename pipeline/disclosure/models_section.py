@@ -18,6 +18,7 @@ from pipeline.disclosure.model_figures import (
     ModelFigures,
     TrainingFigures,
 )
+from pipeline.disclosure.prompts_section import per_prompt, served_requests
 from pipeline.formatting import fmt_pct
 from pipeline.method import period
 from pipeline.method.lifecycle import (
@@ -130,10 +131,12 @@ def model_figures(
     costs: pl.DataFrame,
     p: dict,
     rebound_min_change: float = REBOUND_MIN_CHANGE,
+    input_token_weight: float = 1.0,
 ) -> list[ModelFigures]:
-    serving = frame(con, "select_period_serving", p)
+    serving = served_requests(con, p["start_day"], p["end_day"])
+    prompts = per_prompt(con, df, costs, p, input_token_weight)
     life = frame(con, "select_model_daily_lifecycle", {"end_day": p["end_day"]}).fill_null(0.0)
-    life_req = frame(con, "select_model_lifecycle_requests", {"end_day": p["end_day"]})
+    life_req = served_requests(con, None, p["end_day"])
     history = {"start_day": previous_month(p["start_day"])[0], "end_day": p["end_day"]}
     inf_daily = frame(con, "select_model_inference_daily", history)
     srv_daily = frame(con, "select_serving_daily", history)
@@ -196,6 +199,7 @@ def model_figures(
                 units=_units(inf, inf_cost, requests, tokens),
                 efficiency=_efficiencies(name, inf_daily, srv_daily, p, rebound_min_change),
                 cumulative=cumulative(days, t_kwh, i_kwh),
+                per_prompt=prompts.get(name),
             )
         )
     return out

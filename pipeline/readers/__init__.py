@@ -15,8 +15,9 @@ Parquet format module also has `CONTAINER = "parquet"`, and its `sniff(column_na
 
 The format modules sit in folders by what they fill: `telemetry/` (raw_gpu_samples),
 `scheduler/` (raw_slurm_jobs, raw_k8s_pods), `billing/` (raw_billing), `grid/`
-(raw_grid_intensity), `serving/` (raw_serving) and `power/` (raw_node_power). What they share
-(`base`, `_text`, `_csv*`, `_parquet`) and this registry stay here.
+(raw_grid_intensity), `serving/` (raw_serving; per-request logs: raw_requests) and `power/`
+(raw_node_power). What they share (`base`, `_text`, `_csv*`, `_parquet`) and this registry stay
+here.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from pipeline.readers.billing import aws_cur, aws_cur2, azure_cost, focus, focus
 from pipeline.readers.grid import electricitymaps, gb_carbon_intensity, grid_csv
 from pipeline.readers.power import node_power
 from pipeline.readers.scheduler import k8s_pods, k8s_pods_csv, slurm_sacct
+from pipeline.readers.serving import requests_csv, requests_jsonl
 from pipeline.readers.serving import serving as serving_csv
 from pipeline.readers.telemetry import (
     dcgm_prometheus,
@@ -89,6 +91,7 @@ READER_MODULES: tuple[ModuleType, ...] = (
     focus,
     electricitymaps,
     serving_csv,
+    requests_csv,
     node_power,
     grid_csv,
     gb_carbon_intensity,
@@ -102,6 +105,7 @@ READER_MODULES: tuple[ModuleType, ...] = (
     telemetry_parquet,
     k8s_pods,
     k8s_pods_csv,
+    requests_jsonl,
 )
 FORMATS: tuple[Format, ...] = tuple(_format(m) for m in READER_MODULES)
 

@@ -24,6 +24,7 @@ from pipeline.report.phases import ordered_phases, phase_label
 from pipeline.report.tables import TABLES_DIR_NAME, Listed, render_tables
 from pipeline.report.tables_models import serving_models
 from pipeline.report.tables_period import UNCERTAINTY_METRICS, uncertainty_groups
+from pipeline.report.tables_prompts import PROMPT_METRICS, prompt_models
 from pipeline.report.templates import TEMPLATE_NAME, environment, stylesheet
 
 OUTPUT_NAMES = {"json": "disclosure.json", "html": "report.html", "pdf": "report.pdf"}
@@ -79,6 +80,8 @@ def render_html(d: Disclosure, chart_markup: dict[str, object] | None = None) ->
         "css": stylesheet(),
         **(chart_markup if chart_markup is not None else render_charts(d)),
         "serving_models": serving_models(d),
+        "prompt_models": prompt_models(d),
+        "prompt_metrics": PROMPT_METRICS,
         "uncertainty_rows": uncertainty_rows(d),
         "uncertainty_metrics": UNCERTAINTY_METRICS,
         "manifest": manifest_summary(d),

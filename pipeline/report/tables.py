@@ -19,9 +19,10 @@ carriage return, OWASP "CSV injection") is prefixed with `'`; numbers never are.
 
 Where a CSV differs in layout from the printed table:
 - the phase column holds the phase's key (`fine_tuning`), not its label ("Fine-tuning");
-- the model name is repeated on every row of `per_request`, `per_1k_output_tokens` and
-  `efficiency` (printed on a model's first row only); the boundary column reads `accelerator` /
-  `full_boundary` (printed "full boundary");
+- the model name is repeated on every row of `per_request`, `per_1k_output_tokens`,
+  `per_prompt` and `efficiency` (printed on a model's first row only); the boundary column reads
+  `accelerator` / `full_boundary` (printed "full boundary"); `per_prompt`'s metric column holds
+  the field in disclosure.json (`gco2e_location`, `wh_measured_by_server`), not its label;
 - the key-value tables (`data_quality`, `scope2`) are one row with a column per printed line;
 - `sites` splits "annual volume / matched" into two columns, and `uncertainty` each printed
   "central, P5-P95" cell into `<metric>_central`, `<metric>_p5`, `<metric>_p95`; its `group` is
@@ -43,7 +44,13 @@ from pathlib import Path
 
 from pipeline.atomic import write_atomic
 from pipeline.disclosure.model import Disclosure
-from pipeline.report import tables_annex, tables_coverage, tables_models, tables_period
+from pipeline.report import (
+    tables_annex,
+    tables_coverage,
+    tables_models,
+    tables_period,
+    tables_prompts,
+)
 from pipeline.report.table import Built, Cell, Table
 
 TABLES_DIR_NAME = "tables"  # the folder of the CSV files, in the report folder
@@ -68,6 +75,8 @@ TABLES: tuple[tuple[str, Callable[[Disclosure], Built]], ...] = (
     ("per_request", tables_models.per_request),
     ("per_1k_output_tokens", tables_models.per_1k_output_tokens),
     ("per_request_breakdown", tables_models.per_request_breakdown),
+    ("per_prompt", tables_prompts.per_prompt),
+    ("per_prompt_breakdown", tables_prompts.per_prompt_breakdown),
     ("crossover", tables_models.crossover),
     ("crossover_cumulative", tables_models.crossover_cumulative),
     ("efficiency", tables_models.efficiency),

@@ -121,3 +121,32 @@ def test_energy_is_conserved_per_gpu_and_hour(demo_run):
     ).fetchall()[0][0]
     assert jobs + idle == pytest.approx(total, rel=1e-12)
     assert 0 < idle < total
+
+
+def test_demo_per_prompt_figures_from_its_request_log(demo_run):
+    """lynx-13b's gateway logs each request of its audit hour: the disclosure has its per-prompt
+    figures, the PDF prints its median, and its request count is the hourly statistics' count
+    (the logged hours count from the log instead, never both)."""
+    d = demo_run.disclosure
+    models = {m["name"]: m for m in d["models"]}
+    assert [n for n, m in models.items() if m["per_prompt"] is not None] == ["lynx-13b"]
+    p = models["lynx-13b"]["per_prompt"]
+    assert p["requests"] > 1000 and p["requests_without_energy"] == 0
+    assert p["hours_with_requests"] == 14 and p["hours_without_requests"] > 0
+    for metric in ("wh", "gco2e_location", "gco2e_market", "water_ml", "cost_usd"):
+        s = p[metric]
+        assert 0 < s["p10"] <= s["median"] <= s["p90"], metric
+    assert sum(p["median_shares"].values()) == pytest.approx(100.0)
+    assert sum(p["median_breakdown"].values()) == pytest.approx(p["wh"]["median"])
+    stats = [f for f in (demo_run.out / "landing" / "serving").glob("requests-*.csv")]
+    hourly = sum(
+        int(line.split(",")[3])
+        for f in stats
+        for line in f.read_text().splitlines()[1:]
+        if line.split(",")[1] == "lynx-13b"
+    )
+    assert models["lynx-13b"]["inference"]["requests"] == hourly
+    text = _pdf_text(demo_run.reports / "report.pdf")
+    wh = p["wh"]
+    row = " ".join(fmt(wh[k]) for k in ("mean", "p10", "median", "p90"))
+    assert f"lynx-13b Energy (Wh) {row}" in text

@@ -440,6 +440,7 @@ def test_every_file_reads_with_the_real_readers(fleet2: Path, cfg2: Config) -> N
         "telemetry": "nvidia-smi-csv",
         "slurm": "slurm-sacct",
         "serving": "serving-csv",
+        "requests": "request-log-csv",
         "billing": "focus-csv",
         "grid": "electricitymaps-csv",
         "power": "node-power-csv",
@@ -458,3 +459,30 @@ def test_every_file_reads_with_the_real_readers(fleet2: Path, cfg2: Config) -> N
             first = result.frame["ts_utc"].min()
             assert first is not None and first >= datetime(2026, 10, 1)
     assert seen == set(expected)
+
+
+def test_request_log_agrees_with_the_hourly_serving_stats(fleet2: Path) -> None:
+    """lynx-13b's audit hour (06:00 UTC) is logged request by request: as many requests and
+    exactly the tokens the hourly statistics count for that hour, each request inside it."""
+    log = pl.read_csv(fleet2 / "landing/requests/request-log-2026-10.csv")
+    assert log.columns == ["startTime", "endTime", "model", "prompt_tokens", "completion_tokens"]
+    assert set(log["model"]) == {"lynx-13b"}
+    per_hour = (
+        log.with_columns(hour=pl.col("startTime").str.slice(0, 13) + ":00:00Z")
+        .group_by("hour")
+        .agg(
+            requests=pl.len(),
+            input_tokens=pl.col("prompt_tokens").sum(),
+            output_tokens=pl.col("completion_tokens").sum(),
+        )
+        .sort("hour")
+    )
+    stats = pl.read_csv(fleet2 / "landing/serving/requests-2026-10.csv").filter(
+        (pl.col("model") == "lynx-13b") & pl.col("hour").str.contains("T06:00:00Z")
+    )
+    assert per_hour["hour"].to_list() == ["2026-10-01T06:00:00Z", "2026-10-02T06:00:00Z"]
+    assert (
+        per_hour.drop("hour").rows()
+        == stats.select("requests", "input_tokens", "output_tokens").rows()
+    )
+    assert (log["endTime"] > log["startTime"]).all()

@@ -182,6 +182,23 @@ VALID = {
         ]
     )
     + "\n",
+    "request-log-csv": "\n".join(
+        [
+            "startTime,endTime,model,prompt_tokens,completion_tokens",
+            "2026-10-01T05:00:01.250Z,2026-10-01T05:00:03Z,atlas-7b,512,128",
+            "1790830802,1790830804,atlas-7b,0,7",
+        ]
+    )
+    + "\n",
+    "request-log-jsonl": "\n".join(
+        [
+            '{"id": "c1", "created": 1790830801, "model": "atlas-7b", '
+            '"usage": {"prompt_tokens": 512, "completion_tokens": 128}}',
+            '{"timestamp": "2026-10-01T05:00:02Z", "model": "atlas-7b", "input_tokens": 3, '
+            '"output_tokens": 4, "latency_ms": 850, "energy_j": 36}',
+        ]
+    )
+    + "\n",
     "node-power-csv": "timestamp,host,power\n2026-10-01T05:00:00Z,gpu-01,1234.5 W\n"
     "2026-10-25 02:30:00,gpu-02,980\n",
     "grid-csv": "zone,datetime_utc,gco2e_per_kwh,cfe_pct,is_estimated,data_source\n"

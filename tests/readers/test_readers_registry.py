@@ -45,6 +45,14 @@ SAMPLES = {
         "2026-10-01T05:00:00Z,atlas-7b,prod-eu,1200,480000,96000\n"
     ),
     "node-power-csv": "timestamp,host,node_power_w\n2026-10-01T05:00:00Z,gpu-01,1234.5 W\n",
+    "request-log-csv": (
+        "startTime,endTime,model,prompt_tokens,completion_tokens\n"
+        "2026-10-01T05:00:01Z,2026-10-01T05:00:03Z,atlas-7b,512,128\n"
+    ),
+    "request-log-jsonl": (
+        '{"id": "chatcmpl-1", "object": "chat.completion", "created": 1790830801, '
+        '"model": "atlas-7b", "usage": {"prompt_tokens": 512, "completion_tokens": 128}}\n'
+    ),
     "aws-cur-legacy-csv": (
         "identity/LineItemId,bill/PayerAccountId,lineItem/LineItemType,lineItem/UsageStartDate,"
         "lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/UsageAmount,"

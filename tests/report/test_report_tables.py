@@ -105,6 +105,40 @@ def rich_disclosure() -> Disclosure:
             }
             for k in range(3)
         ]
+    # per prompt: model 0 with a request log and server-measured energy, model 3 (serving
+    # nothing) with figures the serving-only tables must leave out
+    parts = (1.1137, 0.3251, 0.0873, 0.3392)
+    models[0]["per_prompt"] = models[3]["per_prompt"] = {
+        "requests": 4821,
+        "input_token_weight": 1.0,
+        **{
+            k: {"mean": 2.2 * f, "p10": 0.31 * f, "median": 1.8653 * f, "p90": 4.0519 * f}
+            for k, f in (
+                ("wh", 1.0),
+                ("gco2e_location", 0.29),
+                ("gco2e_market", 0.117),
+                ("water_ml", 3.31),
+                ("cost_usd", 0.00041),
+            )
+        },
+        "median_breakdown": dict(
+            zip(
+                ("accelerator_wh", "host_wh", "idle_wh", "facility_overhead_wh"), parts, strict=True
+            )
+        ),
+        "median_shares": {
+            k: 100 * v / sum(parts)
+            for k, v in zip(
+                ("accelerator_pct", "host_pct", "idle_pct", "facility_overhead_pct"),
+                parts,
+                strict=True,
+            )
+        },
+        "measured_requests": 310,
+        "measured_median_wh": 0.8312,
+        "requests_without_energy": 3,
+        "hours_without_requests": 17,
+    }
     # serving: models 0-2; model 3 (orca) served nothing and must not appear in serving tables
     models[0]["units"] = {
         "accelerator": _units(4.1037, True),
@@ -395,6 +429,37 @@ def _sources(d: Disclosure) -> dict[str, list[tuple[object, dict]]]:
             for m in serving
             if m.units is not None and m.units.breakdown_per_request is not None
         ],
+        "per_prompt": [
+            (getattr(m.per_prompt, f), {"model": m.name, "metric": f})
+            for m in serving
+            if m.per_prompt is not None
+            for f in ("wh", "gco2e_location", "gco2e_market", "water_ml", "cost_usd")
+        ]
+        + [
+            (
+                None,
+                {"model": m.name, "metric": "wh_measured_by_server", "median": v}
+                | dict.fromkeys(("mean", "p10", "p90")),
+            )
+            for m in serving
+            if m.per_prompt is not None and (v := m.per_prompt.measured_median_wh) is not None
+        ],
+        "per_prompt_breakdown": [
+            (
+                m.per_prompt,
+                {
+                    f"median_{k}_{u}": getattr(
+                        m.per_prompt.median_breakdown if u == "wh" else m.per_prompt.median_shares,
+                        f"{k}_{u}",
+                    )
+                    for k in ("accelerator", "host", "idle", "facility_overhead")
+                    for u in ("wh", "pct")
+                }
+                | {"model": m.name},
+            )
+            for m in serving
+            if m.per_prompt is not None
+        ],
         "crossover": [(m.crossover, {"model": m.name}) for m in d.models],
         "crossover_cumulative": [(p, {"model": m.name}) for m in d.models for p in m.cumulative],
         "efficiency": [(e, {"model": m.name}) for m in serving for e in m.efficiency],
@@ -510,6 +575,8 @@ HTML_HOOKS: dict[str, tuple] = {
     "per_request": ("models", "models-units", 0),
     "per_1k_output_tokens": ("models", "models-units", 1),
     "per_request_breakdown": ("models", "models-breakdown"),
+    "per_prompt": ("models", "models-prompts"),
+    "per_prompt_breakdown": ("models", "models-prompt-breakdown"),
     "crossover": ("models", "models-crossover"),
     "efficiency": ("models", "models-efficiency"),
     "sites": ("sites", "sites"),
@@ -552,6 +619,7 @@ def _num_cells(row: list) -> list[str]:
 # How the template prints each CSV column that sits in a class="num" cell, in print order.
 _PCT100 = {"share_pct", "cfe_pct", "inference_share_pct"}  # 0-100, printed as pct(v / 100)
 _PCT100 |= {"wh_per_request_change_pct", "inference_kwh_per_day_change_pct"}
+_PCT100 |= {f"median_{k}_pct" for k in ("accelerator", "host", "idle", "facility_overhead")}
 _SHARE = {"estimated_share", "measured_share", "scheduler_estimated_share"}
 _SHARE |= {"host_measured_share", "grid_hourly_share"}  # 0-1, printed as pct(v)
 _NOT_NUM = {"model", "phase", "boundary", "basis", "rebound", "reached", "group", "site"}
@@ -805,6 +873,8 @@ PDF_TABLES += (
     "per_request",
     "per_1k_output_tokens",
     "per_request_breakdown",
+    "per_prompt",
+    "per_prompt_breakdown",
     "crossover",
     "sites",
     "teams",
