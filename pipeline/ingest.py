@@ -36,6 +36,7 @@ RAW_TABLES = (
     "raw_grid_intensity",
     "raw_node_power",
     "raw_k8s_pods",
+    "raw_declared_usage",
 )
 # the raw tables in the warehouse; GPU samples are in the telemetry lake
 WAREHOUSE_RAW_TABLES = tuple(t for t in RAW_TABLES if t != "raw_gpu_samples")
@@ -47,6 +48,7 @@ TIME_COLUMNS = {
     "raw_grid_intensity": "datetime_utc",
     "raw_node_power": "ts_utc",
     "raw_k8s_pods": "start_utc",  # NULL for pending pods: the manifest spans started ones
+    "raw_declared_usage": "start_utc",
 }
 
 
