@@ -34,6 +34,10 @@ def publishable_disclosure(
     to date). Raises if the period has no data at all, and PublicationBlocked if a blocking check
     (conservation, reconciliation, signs) fails."""
     lo, hi = one(con, "select_data_span")
+    # a period with declared runs only (a published run, no telemetry) is reported too
+    d_lo, d_hi = one(con, "select_declared_span")
+    lo = min((d for d in (lo, d_lo) if d is not None), default=None)
+    hi = max((d for d in (hi, d_hi) if d is not None), default=None)
     if lo is None or hi < first or lo > last:
         raise LookupError(
             f"no computed data for {first}..{last} in {cfg.warehouse_path}; run the pipeline first"
