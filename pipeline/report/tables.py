@@ -43,7 +43,13 @@ from pathlib import Path
 
 from pipeline.atomic import write_atomic
 from pipeline.disclosure.model import Disclosure
-from pipeline.report import tables_annex, tables_coverage, tables_models, tables_period
+from pipeline.report import (
+    tables_annex,
+    tables_coverage,
+    tables_declared,
+    tables_models,
+    tables_period,
+)
 from pipeline.report.table import Built, Cell, Table
 
 TABLES_DIR_NAME = "tables"  # the folder of the CSV files, in the report folder
@@ -71,6 +77,7 @@ TABLES: tuple[tuple[str, Callable[[Disclosure], Built]], ...] = (
     ("crossover", tables_models.crossover),
     ("crossover_cumulative", tables_models.crossover_cumulative),
     ("efficiency", tables_models.efficiency),
+    ("declared", tables_declared.declared),
     ("sites", tables_period.sites),
     ("teams", tables_period.teams),
     ("uncertainty", tables_period.uncertainty),
