@@ -23,7 +23,7 @@ Where a CSV differs in layout from the printed table:
   `efficiency` (printed on a model's first row only); the boundary column reads `accelerator` /
   `full_boundary` (printed "full boundary");
 - the key-value tables (`data_quality`, `scope2`) are one row with a column per printed line;
-- `declared` has a `pue_basis` column (the printed Source cell notes only "PUE not declared");
+- `declared` has the `source` and `pue_basis` columns the report lists under its table;
 - `sites` splits "annual volume / matched" into two columns, and `uncertainty` each printed
   "central, P5-P95" cell into `<metric>_central`, `<metric>_p5`, `<metric>_p95`; its `group` is
   the key in disclosure.json (`phase:training`), not the printed label ("Phase: Training");

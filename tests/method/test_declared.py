@@ -132,7 +132,7 @@ def test_unknown_gpu_model_or_site_is_reported_not_dropped(warehouse) -> None:
     assert "site 'mars' is not a site of the config (sites: eu)" in d.unresolved[1].reason
 
 
-CASES = [("H100", "training"), ("H100", "development"), ("A100", "evaluation")]
+CASES = [("H100", "development"), ("A100", "evaluation")]  # power model; average power
 
 
 @pytest.mark.parametrize(("gpu", "phase"), CASES)
