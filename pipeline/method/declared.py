@@ -50,6 +50,16 @@ DAILY_SCHEMA = pl.Schema(
         "basis": pl.String,
     }
 )
+# what a run's totals take from its raw row
+SPAN_SCHEMA = pl.Schema(
+    {
+        "source_path": pl.String,
+        "line": pl.Int64,
+        "flops": pl.Float64,
+        "start_utc": pl.Datetime("us"),
+        "end_utc": pl.Datetime("us"),
+    }
+)
 _SUMMED = (
     "gpu_hours",
     "it_energy_kwh",
@@ -134,9 +144,9 @@ def declared_usage(con: duckdb.DuckDBPyConnection, cfg: Config) -> Declared:
             unresolved.append(run)
             continue
         rows.extend(_run_days(run))
-        flops.append({k: row[k] for k in ("source_path", "line", "flops", "start_utc", "end_utc")})
+        flops.append({k: row[k] for k in SPAN_SCHEMA})
     daily = pl.DataFrame(rows, schema=DAILY_SCHEMA)
-    return Declared(daily, run_totals(daily, pl.DataFrame(flops)), unresolved)
+    return Declared(daily, run_totals(daily, pl.DataFrame(flops, schema=SPAN_SCHEMA)), unresolved)
 
 
 def declared_daily(con: duckdb.DuckDBPyConnection, cfg: Config) -> pl.DataFrame:
@@ -147,8 +157,6 @@ def declared_daily(con: duckdb.DuckDBPyConnection, cfg: Config) -> pl.DataFrame:
 def run_totals(daily: pl.DataFrame, spans: pl.DataFrame) -> pl.DataFrame:
     """One row per run (a file's line): its days summed, its span and declared FLOPs."""
     keys = ["source_path", "line"]
-    if not daily.height:
-        return daily.select(*keys, "run", "model", *_SUMMED).clear()
     firsts = [
         "run",
         "model",

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from pipeline.config import load_config
+from pipeline.disclosure.declared import declared_section, with_declared_lifecycle
 from pipeline.inventory import load_inventory
 from pipeline.method.declared import declared_usage
 from pipeline.method.declared_runs import PUE_NOT_DECLARED
@@ -171,3 +172,14 @@ def test_power_model_is_the_scheduler_estimate(tmp_path: Path, gpu: str, phase: 
     expected = estimated_power_w(model.average_power_w, model.idle_w, model.tdp_w, util)
     assert gpu_s == pytest.approx(4 * 3 * 3600)
     assert wh * 3600 / gpu_s == pytest.approx(expected)
+
+
+def test_a_warehouse_without_declared_rows_reports_none(warehouse) -> None:
+    _, load = warehouse
+    d = load([])
+    assert d.daily.height == d.runs.height == 0 and d.unresolved == []
+    assert declared_section(d, date(2026, 3, 1), date(2026, 3, 31)).runs == []
+    life = pl.DataFrame(
+        {"model": ["m"], "day": [date(2026, 3, 1)], "training_kwh": [5.0], "inference_kwh": [1.0]}
+    )
+    assert with_declared_lifecycle(life, d.daily, date(2026, 3, 31)).equals(life)
