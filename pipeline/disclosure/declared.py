@@ -10,7 +10,7 @@ from datetime import date, datetime
 import polars as pl
 from pydantic import Field
 
-from pipeline.method.declared import Declared, period_share
+from pipeline.method.declared import SUMMED, Declared, period_share
 from pipeline.method.results import Record
 
 TRAINING = ("training", "fine_tuning")
@@ -68,6 +68,9 @@ class DeclaredUsage(Record):
     note: str = NOTE
 
 
+_RUN_FIELDS = tuple(k for k in DeclaredRun.model_fields if k not in ("period", "total"))
+
+
 def _figures(r: dict) -> DeclaredFigures:
     return DeclaredFigures(
         energy_kwh=r["facility_energy_kwh"],
@@ -77,47 +80,24 @@ def _figures(r: dict) -> DeclaredFigures:
 
 def declared_section(declared: Declared, start_day: date, end_day: date) -> DeclaredUsage:
     """The runs with days in [start_day, end_day], with their period share and total."""
-    share = period_share(declared.daily, start_day, end_day)
     keys = ["source_path", "line"]
-    first = declared.daily.group_by(keys, maintain_order=True).agg(
+    share = period_share(declared.daily, start_day, end_day)
+    pue_bases = declared.daily.group_by(keys, maintain_order=True).agg(
         pl.col("pue_basis").unique(maintain_order=True).str.join("; ")
     )
     rows = (
         declared.runs.join(share, on=keys, suffix="_period")
-        .join(first, on=keys, how="left")
+        .join(pue_bases, on=keys, how="left")
         .sort("start_utc", "source_path", "line")
     )
-    runs = []
-    for r in rows.iter_rows(named=True):
-        period = {k: r[f"{k}_period"] for k in ("gpu_hours", "it_energy_kwh", "facility_energy_kwh",
-                  "co2e_kg_location", "co2e_kg_market", "water_l", "embodied_kg", "cost_usd",
-                  "requests")}  # fmt: skip
-        runs.append(
-            DeclaredRun(
-                **{
-                    k: r[k]
-                    for k in (
-                        "run",
-                        "model",
-                        "phase",
-                        "gpu_model",
-                        "gpus",
-                        "start_utc",
-                        "end_utc",
-                        "power_w",
-                        "power_basis",
-                        "pue_basis",
-                        "flops",
-                        "source",
-                        "source_path",
-                        "line",
-                        "basis",
-                    )
-                },  # fmt: skip
-                period=_figures(period),
-                total=_figures(r),
-            )
+    runs = [
+        DeclaredRun(
+            **{k: r[k] for k in _RUN_FIELDS},
+            period=_figures({k: r[f"{k}_period"] for k in SUMMED}),
+            total=_figures(r),
         )
+        for r in rows.iter_rows(named=True)
+    ]
     unresolved = [DeclaredUnresolved(**vars(u)) for u in declared.unresolved]
     return DeclaredUsage(runs=runs, unresolved=unresolved)
 

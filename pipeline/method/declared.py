@@ -60,7 +60,8 @@ SPAN_SCHEMA = pl.Schema(
         "end_utc": pl.Datetime("us"),
     }
 )
-_SUMMED = (
+# a run's figures that add up over its days
+SUMMED = (
     "gpu_hours",
     "it_energy_kwh",
     "facility_energy_kwh",
@@ -170,7 +171,7 @@ def run_totals(daily: pl.DataFrame, spans: pl.DataFrame) -> pl.DataFrame:
     ]
     totals = (
         daily.group_by(keys, maintain_order=True)
-        .agg(*(pl.col(c).first() for c in firsts), *(pl.col(c).sum() for c in _SUMMED))
+        .agg(*(pl.col(c).first() for c in firsts), *(pl.col(c).sum() for c in SUMMED))
         .join(spans, on=keys, how="left")
     )
     return totals.with_columns(pl.col("requests").round().cast(pl.Int64))
@@ -180,5 +181,5 @@ def period_share(daily: pl.DataFrame, start_day, end_day) -> pl.DataFrame:
     """Per run, its days inside [start_day, end_day] summed (the runs with days there)."""
     inside = daily.filter(pl.col("day").is_between(start_day, end_day))
     return inside.group_by("source_path", "line", maintain_order=True).agg(
-        *(pl.col(c).sum() for c in _SUMMED)
+        *(pl.col(c).sum() for c in SUMMED)
     )

@@ -1,6 +1,7 @@
 """Ingesting a declared-usage file: its rows land in raw_declared_usage, the manifest spans the
-runs from start to end, and the days it touches (new rows and, for a changed file, the rows it
-replaced) are every UTC day of the runs, so the late-data sensor recomputes them."""
+runs from start to end, a month's report covers the days of it the runs span, and the days the
+file touches (new rows and, for a changed file, the rows it replaced) are every UTC day of the
+runs, so the late-data sensor recomputes them."""
 
 from __future__ import annotations
 
@@ -42,6 +43,14 @@ def test_declared_file_days_touched_and_manifest_span(tmp_path: Path) -> None:
             [first.path],
         ).fetchone()
         assert span == (datetime(2026, 1, 30, 12), datetime(2026, 2, 2))
+        # the days of a month the run spans: what a monthly report covers (none: NULLs)
+        for first, last, days in [
+            (date(2026, 1, 1), date(2026, 1, 31), (date(2026, 1, 30), date(2026, 1, 31))),
+            (date(2026, 2, 1), date(2026, 2, 28), (date(2026, 2, 1), date(2026, 2, 1))),
+            (date(2026, 3, 1), date(2026, 3, 31), (None, None)),
+        ]:
+            params = {"first": first, "last": last}
+            assert warehouse.one(con, "select_declared_span_in_period", params) == days
         # the run moved to March: the February days it left and the March days it took
         path.write_text(f"{HEADER}\na,m,training,H100,8,2026-03-01,2026-03-02,300,s\n")
         [again] = ingest.ingest_landing(con, cfg).files
