@@ -37,6 +37,7 @@ RAW_TABLES = (
     "raw_grid_intensity",
     "raw_node_power",
     "raw_k8s_pods",
+    "raw_declared_usage",
 )
 # the raw tables in the warehouse; GPU samples are in the telemetry lake
 WAREHOUSE_RAW_TABLES = tuple(t for t in RAW_TABLES if t != "raw_gpu_samples")
@@ -49,7 +50,11 @@ TIME_COLUMNS = {
     "raw_grid_intensity": "datetime_utc",
     "raw_node_power": "ts_utc",
     "raw_k8s_pods": "start_utc",  # NULL for pending pods: the manifest spans started ones
+    "raw_declared_usage": "start_utc",
 }
+# where a row's span ends in another column: the manifest's max_ts_utc (a declared run feeds
+# every month it spans)
+END_COLUMNS = {"raw_declared_usage": "end_utc"}
 
 
 @dataclass
@@ -233,6 +238,7 @@ def ingest_file(
             rel, "unreadable", "unreadable", message=str(e), days_touched=sorted(old_days)
         )
     ts = result.frame.get_column(TIME_COLUMNS[result.table]) if result.frame.height else None
+    last = result.frame.get_column(END_COLUMNS.get(result.table, TIME_COLUMNS[result.table]))
     manifest |= {
         "format": result.format,
         "target_table": result.table,
@@ -240,7 +246,7 @@ def ingest_file(
         "rows_accepted": result.rows_accepted,
         "rows_quarantined": result.rows_quarantined,
         "min_ts_utc": ts.min() if ts is not None else None,
-        "max_ts_utc": ts.max() if ts is not None else None,
+        "max_ts_utc": last.max() if ts is not None else None,
     }
     _replace_file_rows(
         con,

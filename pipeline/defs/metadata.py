@@ -30,7 +30,13 @@ INPUT_TABLES: dict[str, tuple[str, ...]] = {
     "footprint_hourly": _FOOTPRINT,
     "daily_summary": _FOOTPRINT,
     "cost_attributed": ("raw_billing", *_TELEMETRY, *_SCHEDULERS),
-    "disclosure_report": (*_FOOTPRINT, "raw_billing", "raw_serving", "raw_requests"),
+    "disclosure_report": (
+        *_FOOTPRINT,
+        "raw_billing",
+        "raw_serving",
+        "raw_requests",
+        "raw_declared_usage",
+    ),
 }
 
 # characters that start markdown syntax inside a table cell; `\` first so escapes stay escapes

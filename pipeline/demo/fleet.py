@@ -12,6 +12,7 @@ Layout under out_dir/landing:
     requests/request-log-<YYYY-MM>.csv   (one model's per-request log, its audit hour each day)
     billing/focus-<YYYY-MM>.csv
     grid/electricitymaps-<zone>-<YYYY>.csv
+    declared/lynx-13b-base.csv   (declared usage: the base model's pre-training elsewhere)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 import yaml
 
 from pipeline.demo.billing import write_billing
+from pipeline.demo.declared import write_declared
 from pipeline.demo.inventory import (
     HYDRO_MWH_PER_HOUR,
     HYDRO_PROFILE,
@@ -119,6 +121,7 @@ def build_fleet(
     write_request_log(landing, write_serving(landing, jobs, t0, days, r_serve), r_log)
     write_billing(landing, t0, days, r_bill)
     write_grid(landing, t0, days, r_grid)
+    write_declared(landing, start)
 
     write_hydro_profile(out_dir / HYDRO_PROFILE)
     config_path = out_dir / CONFIG_NAME

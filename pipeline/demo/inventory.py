@@ -220,6 +220,13 @@ def config_dict(start: date) -> dict[str, Any]:
             for s in SITES
         ],
         "phase_rules": PHASE_RULES,
+        # lynx-13b is fine-tuned here from a base pre-trained elsewhere (pipeline/demo/declared.py)
+        "models": {
+            "lynx-13b": {
+                "base_model": "lynx-13b-base",
+                "source": "demo: fine-tuned from lynx-13b-base (declared usage)",
+            }
+        },
         "instruments": INSTRUMENTS,
         "reporting": {
             "title": "AI energy and carbon disclosure (demo fleet)",

@@ -14,12 +14,14 @@ from pipeline.config import Config
 from pipeline.disclosure import figures
 from pipeline.disclosure.checks import period_checks
 from pipeline.disclosure.comparison import comparison
+from pipeline.disclosure.declared import declared_section
 from pipeline.disclosure.factors import factors, notes
 from pipeline.disclosure.figures import number
 from pipeline.disclosure.model import DailyPhaseEnergy, DataQuality, Disclosure, InputFile, Period
 from pipeline.disclosure.models_section import ai_act, model_figures
 from pipeline.method import reconcile
 from pipeline.method.coverage import inventory_coverage
+from pipeline.method.declared import declared_usage
 from pipeline.warehouse import frame, one
 
 
@@ -70,8 +72,16 @@ def build_disclosure(
     manifest = frame(con, "select_manifest", {})
     phases = figures.phases(df, costs, total_kwh)
     sites = figures.sites(df, pd.coverage, cfg)
+    declared = declared_usage(con, cfg)
+    declared_here = declared_section(declared, start_day, end_day)
     models = model_figures(
-        con, df, costs, p, cfg.checks.rebound_min_change, cfg.prompts.input_token_weight
+        con,
+        df,
+        costs,
+        p,
+        cfg.checks.rebound_min_change,
+        cfg.prompts.input_token_weight,
+        declared.daily,
     )
     quality = DataQuality(
         measured_share=number(t, "measured_kwh") / gpu_kwh if gpu_kwh else 0.0,
@@ -90,6 +100,7 @@ def build_disclosure(
         coverage=inventory_coverage(con, **window, edge_s=cfg.telemetry.max_gap_s),
         grid_conflicts=int(one(con, "select_grid_conflicts", window)[0]),
         gpu_sample_conflicts=int(one(con, "select_gpu_sample_conflicts", window)[0]),
+        declared_unresolved_rows=len(declared.unresolved),
     )
     return Disclosure(
         title=cfg.reporting.title,
@@ -129,6 +140,8 @@ def build_disclosure(
             end_day,
             quality,
             reconcile.disclosed(totals, phases, sites, number(t, "annual_instrument_kwh")),
+            declared_only=df.height == 0 and bool(declared_here.runs),
         ),
         regulatory=ai_act(df, models, t, cfg),
+        declared=declared_here,
     )

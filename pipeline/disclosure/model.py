@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from pydantic import Field, model_validator
 
+from pipeline.disclosure.declared import DeclaredUsage
 from pipeline.disclosure.model_figures import ModelFigures
 from pipeline.method.results import InventoryCoverage, Record
 from pipeline.printable import visible_fields
@@ -151,6 +152,9 @@ class DataQuality(Record):
     gpu_sample_conflicts: int = Field(
         0, description="GPU samples (host, GPU, time) two files give different readings"
     )
+    declared_unresolved_rows: int = Field(
+        0, description="declared-usage rows the config cannot price (listed in `declared`)"
+    )
 
 
 class Quantiles(Record):
@@ -246,6 +250,9 @@ class Disclosure(Record):
     uncertainty: UncertaintyFigures | None = None
     checks: list[CheckOutcome] = Field(default_factory=list)
     regulatory: Regulatory | None = None
+    declared: DeclaredUsage = Field(
+        default_factory=DeclaredUsage, description="declared runs: apart from the fleet's totals"
+    )
 
     @model_validator(mode="after")
     def _visible_text(self) -> Disclosure:

@@ -9,6 +9,7 @@ import polars as pl
 
 from pipeline.config import Config
 from pipeline.disclosure.comparison import previous_month
+from pipeline.disclosure.declared import declared_models, with_declared_lifecycle
 from pipeline.disclosure.figures import number
 from pipeline.disclosure.model import AiActModel, Regulatory
 from pipeline.disclosure.model_figures import (
@@ -132,16 +133,27 @@ def model_figures(
     p: dict,
     rebound_min_change: float = REBOUND_MIN_CHANGE,
     input_token_weight: float = 1.0,
+    declared: pl.DataFrame | None = None,
 ) -> list[ModelFigures]:
+    """`declared`: declared usage per run × day (pipeline/method/declared.py), counted in each
+    model's lifecycle whichever month it ran in; not in the period's figures."""
     serving = served_requests(con, p["start_day"], p["end_day"])
     prompts = per_prompt(con, df, costs, p, input_token_weight)
     life = frame(con, "select_model_daily_lifecycle", {"end_day": p["end_day"]}).fill_null(0.0)
+    if declared is not None:
+        life = with_declared_lifecycle(life, declared, p["end_day"])
     life_req = served_requests(con, None, p["end_day"])
     history = {"start_day": previous_month(p["start_day"])[0], "end_day": p["end_day"]}
     inf_daily = frame(con, "select_model_inference_daily", history)
     srv_daily = frame(con, "select_serving_daily", history)
     names = sorted(
-        (set(df.get_column("model").to_list()) - {""}) | set(serving.get_column("model").to_list())
+        (set(df.get_column("model").to_list()) - {""})
+        | set(serving.get_column("model").to_list())
+        | (
+            declared_models(declared, p["start_day"], p["end_day"])
+            if declared is not None
+            else set()
+        )
     )
     out = []
     for name in names:

@@ -34,11 +34,15 @@ def publishable_disclosure(
     to date). Raises if the period has no data at all, and PublicationBlocked if a blocking check
     (conservation, reconciliation, signs) fails."""
     lo, hi = one(con, "select_data_span")
-    if lo is None or hi < first or lo > last:
+    spans = [] if lo is None or hi < first or lo > last else [(max(first, lo), min(last, hi))]
+    # a period with declared runs only (a published run, no fleet data) is reported too
+    d_lo, d_hi = one(con, "select_declared_span_in_period", {"first": first, "last": last})
+    spans += [] if d_lo is None else [(d_lo, d_hi)]
+    if not spans:
         raise LookupError(
             f"no computed data for {first}..{last} in {cfg.warehouse_path}; run the pipeline first"
         )
-    start, end = max(first, lo), min(last, hi)
+    start, end = min(a for a, _ in spans), max(b for _, b in spans)
     disclosure = build_disclosure(con, cfg, start, end)
     failed = [c for c in disclosure.checks if c.blocking and not c.passed]
     if failed:

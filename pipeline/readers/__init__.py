@@ -15,9 +15,9 @@ Parquet format module also has `CONTAINER = "parquet"`, and its `sniff(column_na
 
 The format modules sit in folders by what they fill: `telemetry/` (raw_gpu_samples),
 `scheduler/` (raw_slurm_jobs, raw_k8s_pods), `billing/` (raw_billing), `grid/`
-(raw_grid_intensity), `serving/` (raw_serving; per-request logs: raw_requests) and `power/`
-(raw_node_power). What they share (`base`, `_text`, `_csv*`, `_parquet`) and this registry stay
-here.
+(raw_grid_intensity), `serving/` (raw_serving; per-request logs: raw_requests), `power/`
+(raw_node_power) and `declared/` (raw_declared_usage). What they share (`base`, `_text`,
+`_csv*`, `_parquet`) and this registry stay here.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from pipeline.readers.base import (
     UnreadableFileError,
 )
 from pipeline.readers.billing import aws_cur, aws_cur2, azure_cost, focus, focus_parquet, oci_cost
+from pipeline.readers.declared import declared_usage
 from pipeline.readers.grid import electricitymaps, gb_carbon_intensity, grid_csv
 from pipeline.readers.power import node_power
 from pipeline.readers.scheduler import k8s_pods, k8s_pods_csv, slurm_sacct
@@ -106,6 +107,7 @@ READER_MODULES: tuple[ModuleType, ...] = (
     k8s_pods,
     k8s_pods_csv,
     requests_jsonl,
+    declared_usage,
 )
 FORMATS: tuple[Format, ...] = tuple(_format(m) for m in READER_MODULES)
 

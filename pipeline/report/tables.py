@@ -24,6 +24,7 @@ Where a CSV differs in layout from the printed table:
   `accelerator` / `full_boundary` (printed "full boundary"); `per_prompt`'s metric column holds
   the field in disclosure.json (`gco2e_location`, `wh_measured_by_server`), not its label;
 - the key-value tables (`data_quality`, `scope2`) are one row with a column per printed line;
+- `declared` has the `source` and `pue_basis` columns the report lists under its table;
 - `sites` splits "annual volume / matched" into two columns, and `uncertainty` each printed
   "central, P5-P95" cell into `<metric>_central`, `<metric>_p5`, `<metric>_p95`; its `group` is
   the key in disclosure.json (`phase:training`), not the printed label ("Phase: Training");
@@ -47,6 +48,7 @@ from pipeline.disclosure.model import Disclosure
 from pipeline.report import (
     tables_annex,
     tables_coverage,
+    tables_declared,
     tables_models,
     tables_period,
     tables_prompts,
@@ -80,6 +82,7 @@ TABLES: tuple[tuple[str, Callable[[Disclosure], Built]], ...] = (
     ("crossover", tables_models.crossover),
     ("crossover_cumulative", tables_models.crossover_cumulative),
     ("efficiency", tables_models.efficiency),
+    ("declared", tables_declared.declared),
     ("sites", tables_period.sites),
     ("teams", tables_period.teams),
     ("uncertainty", tables_period.uncertainty),

@@ -199,6 +199,10 @@ VALID = {
         ]
     )
     + "\n",
+    "declared-usage-csv": "run,model,phase,gpu_model,gpus,start,end,duration_h,gpu_hours,site,"
+    "grid_gco2e_per_kwh,pue,source\n"
+    "bloom,bloom-176b,training,A100,384,2022-03-11,2022-07-06,,1082990,,57,1.0,Luccioni 2022\n"
+    'gpt3,gpt-3,training,V100,10000,2020-05-01T00:00:00Z,,355.2,,,429,1.1,"Patterson, Table 4"\n',
     "node-power-csv": "timestamp,host,power\n2026-10-01T05:00:00Z,gpu-01,1234.5 W\n"
     "2026-10-25 02:30:00,gpu-02,980\n",
     "grid-csv": "zone,datetime_utc,gco2e_per_kwh,cfe_pct,is_estimated,data_source\n"

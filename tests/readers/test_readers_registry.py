@@ -103,6 +103,10 @@ SAMPLES = {
         'DCGM_FI_DEV_GPU_UTIL{gpu="0",UUID="GPU-0a",modelName="NVIDIA H100 80GB HBM3",'
         'Hostname="gpu-01"} 45\n'
     ),
+    "declared-usage-csv": (
+        "run,model,phase,gpu_model,gpus,start,end,gpu_hours,grid_gco2e_per_kwh,pue,source\n"
+        "bloom,bloom-176b,training,A100,384,2022-03-11,2022-07-06,1082990,57,1.0,Luccioni 2022\n"
+    ),
     "prometheus-range-json": (
         '{"status":"success","data":{"resultType":"matrix","result":[{"metric":'
         '{"__name__":"DCGM_FI_DEV_POWER_USAGE","gpu":"0","Hostname":"gpu-01"},'

@@ -307,7 +307,43 @@ def rich_disclosure() -> Disclosure:
         "scope2_residual_factor_note": "location intensity stands in for the residual mix at: "
         "pdx-2",
     }
+    data["declared"] = {"runs": [_declared_run(i) for i in range(2)]}
     return Disclosure.model_validate(data)
+
+
+def _declared_run(i: int) -> dict:
+    """A declared run spanning the period: its share here and its whole run differ."""
+
+    def figures(k: float) -> dict:
+        return {
+            "gpu_hours": 55_067.288 * k,
+            "it_energy_kwh": 22_026.915 * k,
+            "energy_kwh": 26_432.298 * k,
+            "co2e_kg_location": 1_255.5342 * k,
+            "co2e_kg_market": 1_255.5342 * k,
+            "water_l": 0.0,
+            "embodied_kg": 235.73325 * k,
+            "cost_usd": 0.0,
+            "requests": 0.0,
+        }
+
+    return {
+        "run": ["bloom-176b-final", "=cmd|run"][i],
+        "model": "bloom-176b",
+        "phase": "training",
+        "gpu_model": "A100-SXM4-80GB",
+        "gpus": 384,
+        "start_utc": datetime(2025, 1, 11),
+        "end_utc": datetime(2025, 5, 7, 12, 30),
+        "power_w": 400.0,
+        "power_basis": "declared",
+        "pue_basis": ["declared", "PUE not declared: IT energy only (PUE 1.0)"][i],
+        "source": "Luccioni et al. 2022, Table 2",
+        "source_path": "declared/published.csv",
+        "line": 2 + i,
+        "period": figures(1.0 + i),
+        "total": figures(19.666 + i),
+    }
 
 
 def empty_disclosure() -> Disclosure:
@@ -363,6 +399,9 @@ def _expected_text(value) -> str:
 # Where each CSV row's values come from in the Disclosure: (object, {column: value}) per row.
 # A column not in the dict is the object's attribute of the same name (after ALIASES).
 ALIASES = {"check": "name", "factor": "name"}
+
+
+_DECLARED_FIGURES = ("gpu_hours", "energy_kwh", "co2e_kg_location")
 
 
 def _sources(d: Disclosure) -> dict[str, list[tuple[object, dict]]]:
@@ -463,6 +502,14 @@ def _sources(d: Disclosure) -> dict[str, list[tuple[object, dict]]]:
         "crossover": [(m.crossover, {"model": m.name}) for m in d.models],
         "crossover_cumulative": [(p, {"model": m.name}) for m in d.models for p in m.cumulative],
         "efficiency": [(e, {"model": m.name}) for m in serving for e in m.efficiency],
+        "declared": [
+            (
+                r,
+                {f"period_{k}": getattr(r.period, k) for k in _DECLARED_FIGURES}
+                | {f"total_{k}": getattr(r.total, k) for k in _DECLARED_FIGURES},
+            )
+            for r in d.declared.runs
+        ],
         "sites": [(s, {}) for s in d.sites],
         "teams": [(t, {}) for t in d.teams],
         "uncertainty": None,  # keyed by group: checked in its own test
@@ -579,6 +626,7 @@ HTML_HOOKS: dict[str, tuple] = {
     "per_prompt_breakdown": ("models", "models-prompt-breakdown"),
     "crossover": ("models", "models-crossover"),
     "efficiency": ("models", "models-efficiency"),
+    "declared": ("models", "declared"),
     "sites": ("sites", "sites"),
     "teams": ("teams", "teams"),
     "uncertainty": ("uncertainty", "uncertainty"),
@@ -627,6 +675,7 @@ _NOT_NUM |= {"grid_zone", "team", "check", "passed", "blocking", "detail", "fact
 _NOT_NUM |= {"source", "path", "format", "sha256", "energy_basis", "scope2_residual_factor_note"}
 _NOT_NUM |= {"metric", "host", "from_utc", "to_utc", "first_utc", "last_utc"}
 _NOT_NUM |= {"training_compute_basis"}
+_NOT_NUM |= {"run", "gpu_model", "start_utc", "end_utc", "pue_basis"}
 _UNITS = {  # the unit a kv or comparison cell prints after the number
     "unattributed_cost_usd": "USD",
     "scope2_location_kg": "kg CO2e",
@@ -857,6 +906,7 @@ def test_header_widths_match_the_html(files, html_tables):
     # sites prints "annual volume / matched" in one column; per_request prints the model name on
     # the first of its two rows only, but keeps the column
     wider = {"sites": 1, "uncertainty": 6}  # uncertainty: central, P5 and P95 in one cell
+    wider["declared"] = 2  # source and pue_basis: printed in a list under the table
     for stem in HTML_HOOKS:
         if stem in KEY_VALUE:
             continue
@@ -882,6 +932,7 @@ PDF_TABLES += (
     "coverage_gaps",
     "coverage_unknown_hosts",
     "ai_act",
+    "declared",
 )
 
 

@@ -1,0 +1,1 @@
+"""Declared usage: runs no telemetry or scheduler file covers (raw_declared_usage)."""
