@@ -18,6 +18,7 @@ from pipeline.disclosure.factors import factors, notes
 from pipeline.disclosure.figures import number
 from pipeline.disclosure.model import DailyPhaseEnergy, DataQuality, Disclosure, InputFile, Period
 from pipeline.disclosure.models_section import ai_act, model_figures
+from pipeline.lifecycle.build import statements
 from pipeline.method import reconcile
 from pipeline.method.coverage import inventory_coverage
 from pipeline.warehouse import frame, one
@@ -89,11 +90,12 @@ def build_disclosure(
         grid_conflicts=int(one(con, "select_grid_conflicts", window)[0]),
         gpu_sample_conflicts=int(one(con, "select_gpu_sample_conflicts", window)[0]),
     )
+    version = code_version()
     return Disclosure(
         title=cfg.reporting.title,
         organisation=cfg.reporting.organisation,
         generated_at=datetime.now(UTC).replace(microsecond=0),
-        code_version=code_version(),
+        code_version=version,
         config_sha256=cfg.config_sha256,
         period=Period(start=start_day, end=end_day, days=(end_day - start_day).days + 1),
         totals=totals,
@@ -129,4 +131,5 @@ def build_disclosure(
             reconcile.disclosed(totals, phases, sites, number(t, "annual_instrument_kwh")),
         ),
         regulatory=ai_act(df, models, t, cfg),
+        lifecycle=statements(con, cfg, [m.name for m in models], end_day, version),
     )

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from pydantic import Field, model_validator
 
 from pipeline.disclosure.model_figures import ModelFigures
+from pipeline.lifecycle.model import LifecycleStatement
 from pipeline.method.results import InventoryCoverage, Record
 from pipeline.printable import visible_fields
 
@@ -239,6 +240,10 @@ class Disclosure(Record):
     uncertainty: UncertaintyFigures | None = None
     checks: list[CheckOutcome] = Field(default_factory=list)
     regulatory: Regulatory | None = None
+    lifecycle: list[LifecycleStatement] = Field(
+        default_factory=list,
+        description="each model's whole life up to the period's end (pipeline/lifecycle/)",
+    )
 
     @model_validator(mode="after")
     def _visible_text(self) -> Disclosure:
