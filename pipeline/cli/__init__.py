@@ -1,6 +1,7 @@
-"""The `wattprint` command line: demo, run, report, deliver, validate, ui.
+"""The `wattprint` command line: demo, run, report, model, deliver, validate, ui.
 
-The commands live by what they do: `runs` (demo, run), `reports` (report, deliver), `validation`
+The commands live by what they do: `runs` (demo, run), `reports` (report, deliver), `models`
+(model, a model's lifecycle), `validation`
 (validate) and `instance` (ui, and the Dagster instance `run` records into); `errors` ends each
 on a user's mistake with one line and exit 2.
 """
@@ -11,6 +12,7 @@ import typer
 
 from pipeline.cli.errors import one_line_errors, set_debug
 from pipeline.cli.instance import ui
+from pipeline.cli.models import model
 from pipeline.cli.reports import deliver, report
 from pipeline.cli.runs import demo, run
 from pipeline.cli.validation import validate
@@ -28,5 +30,5 @@ app = typer.Typer(
 app.callback()(set_debug)
 
 # a user's mistake ends as one line and exit 2, --debug shows the traceback (pipeline/cli/errors.py)
-for command in (demo, run, report, deliver, validate, ui):
+for command in (demo, run, report, model, deliver, validate, ui):
     app.command()(one_line_errors(command))

@@ -220,8 +220,18 @@ def config_dict(start: date) -> dict[str, Any]:
             for s in SITES
         ],
         "phase_rules": PHASE_RULES,
-        # lynx-13b is fine-tuned here from a base pre-trained elsewhere (pipeline/demo/declared.py)
+        # lynx-13b is fine-tuned here from a base pre-trained elsewhere (pipeline/demo/declared.py);
+        # atlas-7b-chat from atlas-7b, pre-trained here (its lifecycle carries atlas-7b apart)
         "models": {
+            "atlas-7b": {
+                "parameters": 7e9,
+                "training_tokens": 5e11,
+                "source": "demo: illustrative size and token count",
+            },
+            "atlas-7b-chat": {
+                "base_model": "atlas-7b",
+                "source": "demo: chat fine-tune of atlas-7b",
+            },
             "lynx-13b": {
                 "base_model": "lynx-13b-base",
                 "source": "demo: fine-tuned from lynx-13b-base (declared usage)",

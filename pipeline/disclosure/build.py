@@ -19,6 +19,7 @@ from pipeline.disclosure.factors import factors, notes
 from pipeline.disclosure.figures import number
 from pipeline.disclosure.model import DailyPhaseEnergy, DataQuality, Disclosure, InputFile, Period
 from pipeline.disclosure.models_section import ai_act, model_figures
+from pipeline.lifecycle.build import statements
 from pipeline.method import reconcile
 from pipeline.method.coverage import inventory_coverage
 from pipeline.method.declared import declared_usage
@@ -102,11 +103,12 @@ def build_disclosure(
         gpu_sample_conflicts=int(one(con, "select_gpu_sample_conflicts", window)[0]),
         declared_unresolved_rows=len(declared.unresolved),
     )
+    version = code_version()
     return Disclosure(
         title=cfg.reporting.title,
         organisation=cfg.reporting.organisation,
         generated_at=datetime.now(UTC).replace(microsecond=0),
-        code_version=code_version(),
+        code_version=version,
         config_sha256=cfg.config_sha256,
         period=Period(start=start_day, end=end_day, days=(end_day - start_day).days + 1),
         totals=totals,
@@ -144,4 +146,5 @@ def build_disclosure(
         ),
         regulatory=ai_act(df, models, t, cfg),
         declared=declared_here,
+        lifecycle=statements(con, cfg, [m.name for m in models], end_day, version, declared.daily),
     )

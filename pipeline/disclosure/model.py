@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 
 from pipeline.disclosure.declared import DeclaredUsage
 from pipeline.disclosure.model_figures import ModelFigures
+from pipeline.lifecycle.model import LifecycleStatement
 from pipeline.method.results import InventoryCoverage, Record
 from pipeline.printable import visible_fields
 
@@ -252,6 +253,10 @@ class Disclosure(Record):
     regulatory: Regulatory | None = None
     declared: DeclaredUsage = Field(
         default_factory=DeclaredUsage, description="declared runs: apart from the fleet's totals"
+    )
+    lifecycle: list[LifecycleStatement] = Field(
+        default_factory=list,
+        description="each model's whole life up to the period's end (pipeline/lifecycle/)",
     )
 
     @model_validator(mode="after")
