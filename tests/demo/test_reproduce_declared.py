@@ -202,3 +202,26 @@ def test_the_report_prints_the_declared_run_and_no_host_rows_exist(published) ->
         assert con.execute("SELECT count(*) FROM raw_declared_usage").fetchone() == (2,)
     finally:
         con.close()
+
+
+def test_one_lifecycle_statement_holds_the_whole_bloom_run(published) -> None:
+    """The lifecycle statement (monthly report §3.7 and `wattprint model`) over BLOOM's life: its
+    one declared row is one line with the whole run, whichever month is asked."""
+    from pipeline.lifecycle.build import build_statement
+
+    root, docs = published
+    [july] = [s for s in docs["2022-07"]["lifecycle"] if s["name"] == "bloom-176b"]
+    cfg = load_config(root / "wattprint.yaml")
+    with connect(cfg.warehouse_path, read_only=True) as con:
+        whole = build_statement(con, cfg, "bloom-176b")
+    for s in (july, json.loads(whole.model_dump_json())):
+        [line] = [x for x in s["lines"] if x["basis"] == "declared"]
+        assert (line["name"], line["phase"], line["start"][:10]) == (
+            "bloom-176b-final", "training", "2022-03-11"
+        )  # fmt: skip
+        assert line["gpu_hours"] == pytest.approx(BLOOM_GPU_HOURS, rel=1e-12)
+        assert s["training"]["energy_kwh"] == pytest.approx(BLOOM_PAPER_KWH, rel=1e-12)
+        kg = BLOOM_PAPER_KWH * BLOOM_GCO2E_PER_KWH / 1000
+        assert s["training"]["co2e_kg_location"] == pytest.approx(kg, rel=1e-12)
+        assert {m["month"] for m in s["monthly"]} >= set(BLOOM_MONTHS)
+    assert whole.start == date(2022, 3, 11)
