@@ -12,13 +12,14 @@ import polars as pl
 
 from pipeline.config import Config
 from pipeline.disclosure import figures
+from pipeline.disclosure.annex import ai_act
 from pipeline.disclosure.checks import period_checks
 from pipeline.disclosure.comparison import comparison
 from pipeline.disclosure.declared import declared_section
 from pipeline.disclosure.factors import factors, notes
 from pipeline.disclosure.figures import number
 from pipeline.disclosure.model import DailyPhaseEnergy, DataQuality, Disclosure, InputFile, Period
-from pipeline.disclosure.models_section import ai_act, model_figures
+from pipeline.disclosure.models_section import model_figures
 from pipeline.lifecycle.build import statements
 from pipeline.method import reconcile
 from pipeline.method.coverage import inventory_coverage
@@ -144,7 +145,7 @@ def build_disclosure(
             reconcile.disclosed(totals, phases, sites, number(t, "annual_instrument_kwh")),
             declared_only=df.height == 0 and bool(declared_here.runs),
         ),
-        regulatory=ai_act(df, models, t, cfg),
+        regulatory=ai_act(df, models, t, cfg, declared.runs),
         declared=declared_here,
         lifecycle=statements(con, cfg, [m.name for m in models], end_day, version, declared.daily),
     )

@@ -10,6 +10,7 @@ from datetime import date, datetime
 import polars as pl
 from pydantic import Field
 
+from pipeline.lifecycle.model import Footprint
 from pipeline.method.declared import SUMMED, Declared, period_share
 from pipeline.method.results import Record
 
@@ -21,15 +22,9 @@ NOTE = (
 )
 
 
-class DeclaredFigures(Record):
-    gpu_hours: float
-    it_energy_kwh: float
-    energy_kwh: float = Field(description="facility energy: IT energy × PUE")
-    co2e_kg_location: float
-    co2e_kg_market: float
-    water_l: float
-    embodied_kg: float
-    cost_usd: float
+class DeclaredFigures(Footprint):
+    """A run's figures (energy_kwh: facility energy, IT energy × PUE) and requests served."""
+
     requests: float
 
 

@@ -7,11 +7,9 @@ from datetime import date, timedelta
 import duckdb
 import polars as pl
 
-from pipeline.config import Config
 from pipeline.disclosure.comparison import previous_month
 from pipeline.disclosure.declared import declared_models, with_declared_lifecycle
 from pipeline.disclosure.figures import number
-from pipeline.disclosure.model import AiActModel, Regulatory
 from pipeline.disclosure.model_figures import (
     BoundaryBreakdown,
     FunctionalUnits,
@@ -20,7 +18,6 @@ from pipeline.disclosure.model_figures import (
     TrainingFigures,
 )
 from pipeline.disclosure.prompts_section import per_prompt, served_requests
-from pipeline.formatting import fmt_pct
 from pipeline.method import period
 from pipeline.method.lifecycle import (
     REBOUND_MIN_CHANGE,
@@ -30,7 +27,6 @@ from pipeline.method.lifecycle import (
     with_amortisation,
 )
 from pipeline.method.results import Efficiency
-from pipeline.method.training_compute import training_compute
 from pipeline.method.units import unit_figures
 from pipeline.warehouse import frame
 
@@ -215,68 +211,3 @@ def model_figures(
             )
         )
     return out
-
-
-# the parts of facility energy, as the annex names them: (field, label)
-_ENERGY_PARTS = (
-    ("gpu_measured_pct", "GPU {} measured"),
-    ("gpu_estimated_pct", "GPU {} estimated"),
-    ("host_measured_pct", "host {} measured"),
-    ("host_configured_pct", "host {} configured"),
-    ("facility_overhead_pct", "facility overhead {} from PUE"),
-)
-
-
-def energy_parts(train: pl.DataFrame) -> dict[str, float]:
-    """Each part's share of a model's training facility energy, 0-100 (they sum to 100): GPU
-    energy measured or estimated, host overhead measured (node power) or configured (server
-    watts), and the facility overhead that the PUE adds."""
-    t = period.totals(train).row(0, named=True)
-    fac = number(t, "facility_energy_kwh")
-    kwh = {
-        "gpu_measured_pct": number(t, "measured_kwh"),
-        "gpu_estimated_pct": number(t, "gpu_energy_kwh") - number(t, "measured_kwh"),
-        "host_measured_pct": number(t, "host_measured_kwh"),
-        "host_configured_pct": number(t, "host_energy_kwh") - number(t, "host_measured_kwh"),
-        "facility_overhead_pct": fac - number(t, "it_energy_kwh"),
-    }
-    return {k: 100 * v / fac if fac else 0.0 for k, v in kwh.items()}
-
-
-def energy_basis(parts: dict[str, float]) -> str:
-    """The annex's label for facility energy: how each part of it is known, with its share."""
-    named = [label.format(fmt_pct(parts[k] / 100)) for k, label in _ENERGY_PARTS if parts[k] > 0]
-    return "facility energy: " + (", ".join(named) if named else "none")
-
-
-def ai_act(df: pl.DataFrame, models: list[ModelFigures], t: dict, cfg: Config) -> Regulatory:
-    rows = []
-    for m in models:
-        train = df.filter((pl.col("model") == m.name) & pl.col("phase").is_in(TRAINING))
-        if not train.height:
-            continue
-        parts = energy_parts(train)
-        compute = training_compute(cfg.models.get(m.name))
-        rows.append(
-            AiActModel(
-                model=m.name,
-                training_gpu_hours=m.training.gpu_hours,
-                training_days=train.filter(pl.col("gpu_hours") > 0).get_column("day").n_unique(),
-                energy_kwh=m.training.energy_kwh,
-                energy_basis=energy_basis(parts),
-                training_flops=compute.flops,
-                training_compute_basis=compute.basis,
-                training_compute_source=compute.source,
-                **parts,
-            )
-        )
-    residual = [k for k, s in cfg.sites.items() if s.residual_mix_gco2e_per_kwh is None]
-    return Regulatory(
-        ai_act=rows,
-        scope2_location_kg=number(t, "co2e_kg_location"),
-        scope2_market_kg=number(t, "co2e_kg_market"),
-        scope2_instrument_kwh=number(t, "instrument_kwh") + number(t, "annual_instrument_kwh"),
-        scope2_residual_factor_note="residual mix configured for every site"
-        if not residual
-        else "location intensity stands in for the residual mix at: " + ", ".join(residual),
-    )

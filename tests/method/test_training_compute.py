@@ -121,3 +121,26 @@ def test_library_values_do_not_change_the_demo(tmp_path: Path):
         assert g.library == spec.library
         got = (g.tdp_w, g.idle_w, g.embodied_kg, g.lifetime_years)
         assert got == (spec.tdp_w, spec.idle_w, spec.embodied_kg, spec.lifetime_years)
+
+
+def test_the_annex_takes_flops_from_declared_training_runs_before_the_config():
+    import polars as pl
+
+    from pipeline.config.models import ModelInfo
+    from pipeline.disclosure.annex import _declared_flops
+
+    runs = pl.DataFrame(
+        {
+            "run": ["pt-1", "pt-2", "serve", "other"],
+            "model": ["m", "m", "m", "n"],
+            "phase": ["training", "fine_tuning", "inference", "training"],
+            "flops": [1e23, 2e22, 5e22, 7e22],
+            "source": ["paper A", "paper B", "x", "y"],
+        }
+    )
+    flops, source = _declared_flops(runs, "m")
+    assert flops == pytest.approx(1.2e23)  # the two training runs, not inference, not another model
+    assert source == "declared usage (pt-1: paper A; pt-2: paper B)"
+    assert _declared_flops(runs, "none") == (None, "")
+    c = training_compute(ModelInfo(training_flops=9e22, source="config"), flops, source)
+    assert (c.flops, c.basis, c.source) == (flops, "declared", source)
