@@ -11,6 +11,7 @@ import typer
 
 from pipeline.cli.errors import one_line_errors, set_debug
 from pipeline.cli.instance import ui
+from pipeline.cli.metrics import metrics
 from pipeline.cli.reports import deliver, report
 from pipeline.cli.runs import demo, run
 from pipeline.cli.validation import validate
@@ -28,5 +29,5 @@ app = typer.Typer(
 app.callback()(set_debug)
 
 # a user's mistake ends as one line and exit 2, --debug shows the traceback (pipeline/cli/errors.py)
-for command in (demo, run, report, deliver, validate, ui):
+for command in (demo, run, report, deliver, validate, ui, metrics):
     app.command()(one_line_errors(command))
