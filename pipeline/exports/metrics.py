@@ -62,7 +62,7 @@ FOOTPRINT = (
         "joules",
         "facility_energy_kwh",
         J_PER_KWH,
-        "Facility energy (IT energy x PUE), the disclosure's energy",
+        "Facility energy (IT energy x PUE; the disclosure's energy)",
     ),
     Gauge(
         "wattprint_co2e_location",
@@ -93,7 +93,7 @@ COST = Gauge(
     "",
     "effective_cost",
     1.0,
-    "Attributed effective (amortised) cost of the billing lines charged, in the currency label",
+    "Effective (amortised) cost, in the currency of its label, of the billing lines charged",
 )
 
 
@@ -155,7 +155,9 @@ def families(fig: DayFigures, version: str) -> list[Metric]:
         value=day_start_s(fig.day),
     )
     build = InfoMetricFamily(
-        "wattprint_build", "The wattprint code that computed the figures.", {"version": version}
+        "wattprint_build",
+        "The wattprint code serving these figures (git commit, or package version).",
+        {"version": version},
     )
     footprint = [_gauge(g, LABELS, fig.footprint) for g in FOOTPRINT]
     return [day, build, *footprint, _gauge(COST, COST_LABELS, fig.cost)]
