@@ -207,7 +207,8 @@ def _file_key(warehouse: Path) -> tuple:
 class WarehouseCollector(Collector):
     """The latest computed day's families, read per scrape while the warehouse file changes and
     reused while it does not. A scrape that finds a run writing the warehouse (its lock held for
-    more than SCRAPE_LOCK_WAIT_S) serves the figures it last read, with a warning on the log."""
+    more than SCRAPE_LOCK_WAIT_S) serves the figures it last read, with a warning on the log; the
+    first read, with nothing to serve instead, waits as any reader does."""
 
     def __init__(self, warehouse: Path, version: str, lock_wait_s: float = SCRAPE_LOCK_WAIT_S):
         self.warehouse = Path(warehouse)
@@ -224,8 +225,10 @@ class WarehouseCollector(Collector):
         with self._lock:
             key = _file_key(self.warehouse)
             if self._families is None or key != self._key:
+                # the first read waits as long as any reader (WATTPRINT_LOCK_TIMEOUT_S)
+                wait = None if self._families is None else self.lock_wait_s
                 try:
-                    fig = read_latest(self.warehouse, self.lock_wait_s)
+                    fig = read_latest(self.warehouse, wait)
                 except WarehouseBusy:
                     if self._families is None:
                         raise

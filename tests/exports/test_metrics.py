@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from datetime import date
 
 import polars as pl
@@ -17,7 +18,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from pipeline.config import ConfigError, load_config
 from pipeline.exports import metrics
 from pipeline.user_errors import UserError
-from pipeline.warehouse import WarehouseBusy, connect, expected_columns, insert_frame
+from pipeline.warehouse import (
+    LOCK_TIMEOUT_ENV,
+    WarehouseBusy,
+    connect,
+    expected_columns,
+    insert_frame,
+)
 from pipeline.warehouse.lock import lock_path
 
 WEIRD = 'lynx "13b" \\ v2\nfinal'  # a quote, a backslash and a line break
@@ -93,7 +100,9 @@ def test_only_the_last_day_with_labels_escaped_and_read_back_whole(warehouse):
     assert got["wattprint_build_info"][0].labels == {"version": "test"}
 
 
-def test_a_scrape_rereads_a_changed_warehouse_and_waits_little_for_a_busy_one(warehouse):
+def test_a_scrape_rereads_a_changed_warehouse_and_waits_little_for_a_busy_one(
+    warehouse, monkeypatch
+):
     collector = metrics.WarehouseCollector(warehouse, "test", lock_wait_s=0.2)
     day = "wattprint_last_computed_day_timestamp_seconds"
     assert _scrape(collector)[day][0].value == 1790899200.0
@@ -107,8 +116,12 @@ def test_a_scrape_rereads_a_changed_warehouse_and_waits_little_for_a_busy_one(wa
         got = _scrape(collector)  # changed but busy: the figures read before
         assert got[day][0].value == 1790899200.0 + 86400
         assert got["wattprint_facility_energy_joules"][0].value == pytest.approx(7.0 * 3.6e6)
+        # nothing read yet: the first read waits as any reader does, then gives up
+        monkeypatch.setenv(LOCK_TIMEOUT_ENV, "0.3")
+        started = time.monotonic()
         with pytest.raises(WarehouseBusy):
-            list(metrics.WarehouseCollector(warehouse, "test", lock_wait_s=0.2).collect())
+            list(metrics.WarehouseCollector(warehouse, "test", lock_wait_s=60).collect())
+        assert time.monotonic() - started < 10
     finally:
         os.close(fd)
 
