@@ -12,6 +12,7 @@ import typer
 
 from pipeline.cli.errors import one_line_errors, set_debug
 from pipeline.cli.instance import ui
+from pipeline.cli.metrics import metrics
 from pipeline.cli.models import model
 from pipeline.cli.reports import deliver, report
 from pipeline.cli.runs import demo, run
@@ -30,5 +31,5 @@ app = typer.Typer(
 app.callback()(set_debug)
 
 # a user's mistake ends as one line and exit 2, --debug shows the traceback (pipeline/cli/errors.py)
-for command in (demo, run, report, model, deliver, validate, ui):
+for command in (demo, run, report, model, deliver, validate, ui, metrics):
     app.command()(one_line_errors(command))

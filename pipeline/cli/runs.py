@@ -78,6 +78,11 @@ def _run(pipeline, start: date | None, end: date | None) -> None:
         raise typer.Exit(1)
     for p in sorted(cfg.reports_dir.glob("*/report.pdf")):
         typer.echo(f"report: {p}")
+    if cfg.reporting.metrics_textfile is not None:
+        from pipeline.cli.metrics import write_metrics
+
+        textfile = cfg.resolve(cfg.reporting.metrics_textfile)
+        typer.echo(f"metrics: {write_metrics(cfg, textfile, 'reporting.metrics_textfile')}")
 
 
 def demo(

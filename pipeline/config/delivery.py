@@ -14,6 +14,19 @@ from pipeline.config.base import Strict
 class Reporting(Strict):
     title: str = "AI energy and carbon disclosure"
     organisation: str = "Example AI Lab"
+    # the node_exporter textfile `wattprint run` rewrites after its runs with the latest computed
+    # day's metrics (`wattprint metrics`, docs/outputs.md); none by default
+    metrics_textfile: Path | None = None
+
+    @field_validator("metrics_textfile")
+    @classmethod
+    def _prom(cls, v: Path | None) -> Path | None:
+        if v is not None and v.suffix != ".prom":
+            raise ValueError(
+                f"{v}: expected a file name ending in .prom (node_exporter's textfile collector "
+                "reads only *.prom files)"
+            )
+        return v
 
     @model_validator(mode="before")
     @classmethod

@@ -36,6 +36,8 @@ def path_keys(cfg: Config) -> dict[Path, str]:
         keys[Path(cfg.lake_root)] = "paths.lake"
     if cfg.publish_path is not None:
         keys[cfg.publish_path] = "delivery.publish_dir"
+    if cfg.reporting.metrics_textfile is not None:
+        keys[cfg.resolve(cfg.reporting.metrics_textfile)] = "reporting.metrics_textfile"
     for i, inst in enumerate(cfg.instruments):
         if inst.hourly_profile is not None:
             keys[cfg.resolve(inst.hourly_profile)] = f"instruments[{i}].hourly_profile"
@@ -92,6 +94,8 @@ def check_references(cfg: Config, config: Path) -> None:
         folders["paths.lake"] = Path(cfg.lake_root)
     if cfg.publish_path is not None:
         folders["delivery.publish_dir"] = cfg.publish_path
+    if cfg.reporting.metrics_textfile is not None:
+        folders["reporting.metrics_textfile"] = cfg.resolve(cfg.reporting.metrics_textfile).parent
     for key, folder in folders.items():
         _folder(config, key, folder)
     if cfg.warehouse_path.is_dir():

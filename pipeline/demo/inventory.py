@@ -241,6 +241,8 @@ def config_dict(start: date) -> dict[str, Any]:
         "reporting": {
             "title": "AI energy and carbon disclosure (demo fleet)",
             "organisation": "Example AI Lab",
+            # `run` writes the latest day's Prometheus metrics here (node_exporter textfile)
+            "metrics_textfile": "metrics/wattprint.prom",
         },
         # no mail server in the demo: the report is delivered by copying it to a folder
         "delivery": {"publish_dir": "published"},
