@@ -1,9 +1,9 @@
-"""The `wattprint` command line: demo, run, report, model, deliver, validate, ui.
+"""The `wattprint` command line: demo, run, report, model, deliver, validate, ui, metrics.
 
 The commands live by what they do: `runs` (demo, run), `reports` (report, deliver), `models`
-(model, a model's lifecycle), `validation`
-(validate) and `instance` (ui, and the Dagster instance `run` records into); `errors` ends each
-on a user's mistake with one line and exit 2.
+(model, a model's lifecycle), `validation` (validate), `metrics` (the latest day for Prometheus)
+and `instance` (ui, and the Dagster instance `run` records into); `errors` ends each on a user's
+mistake with one line and exit 2.
 """
 
 from __future__ import annotations
