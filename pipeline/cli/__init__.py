@@ -14,6 +14,7 @@ from pipeline.cli.instance import ui
 from pipeline.cli.reports import deliver, report
 from pipeline.cli.runs import demo, run
 from pipeline.cli.validation import validate
+from pipeline.cli.verify import verify
 
 app = typer.Typer(
     help="Energy, carbon, water and cost disclosure for AI training and inference.",
@@ -28,5 +29,5 @@ app = typer.Typer(
 app.callback()(set_debug)
 
 # a user's mistake ends as one line and exit 2, --debug shows the traceback (pipeline/cli/errors.py)
-for command in (demo, run, report, deliver, validate, ui):
+for command in (demo, run, report, deliver, validate, verify, ui):
     app.command()(one_line_errors(command))
