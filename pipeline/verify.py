@@ -101,7 +101,7 @@ def input_problems(recorded: Recorded, cfg: Config) -> list[InputProblem]:
             detail = f"not in the landing folder {landing} (paths.landing)"
             problems.append(InputProblem(f["path"], "missing", detail))
         elif (sha := sha256_of(path)) != f["sha256"]:
-            detail = f"SHA-256 {sha[:12]}… differs from the recorded {f['sha256'][:12]}… ({path})"
+            detail = f"SHA-256 {sha} differs from the recorded {f['sha256']} ({path})"
             problems.append(InputProblem(f["path"], "changed", detail))
     return problems
 
@@ -111,8 +111,8 @@ def config_problem(recorded: Recorded, cfg: Config, config: Path) -> InputProble
     if cfg.config_sha256 == recorded.config_sha256:
         return None
     detail = (
-        f"the config's SHA-256 {cfg.config_sha256[:12]}… differs from the recorded "
-        f"config_sha256 {recorded.config_sha256[:12]}…"
+        f"the config's SHA-256 {cfg.config_sha256} differs from the recorded config_sha256 "
+        f"{recorded.config_sha256}"
     )
     return InputProblem(str(config), "changed", detail)
 

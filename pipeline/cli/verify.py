@@ -10,6 +10,7 @@ given (nothing recomputed). With both 3 and 4 found, 3.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -62,7 +63,7 @@ def verify(
         "disclosure": str(disclosure),
         "config": str(config),
         "inputs": len(recorded.inputs),
-        "input_problems": [p.__dict__ for p in problems],
+        "input_problems": [asdict(p) for p in problems],
         "code_version": {"recorded": recorded.code_version, "current": code_version()},
         "unlisted_files": v.unlisted_files(recorded, cfg),
         "ignored_fields": list(IGNORED_FIELDS),
@@ -123,16 +124,22 @@ def _text_lines(result: dict, summary: DiffSummary | None) -> list[str]:
             f"code version {versions['current']} differs from the recorded code_version "
             f"{versions['recorded']}"
         )
-    if unlisted := result["unlisted_files"]:
-        shown = ", ".join(unlisted[:SHOWN_UNLISTED]) + (
-            ", ..." if len(unlisted) > SHOWN_UNLISTED else ""
+    if versions["recorded"].endswith("+dirty"):
+        lines.append(
+            f"note: the recorded code_version {versions['recorded']} had uncommitted changes: "
+            "the same version may name other code"
         )
-        lines.append(f"note: {len(unlisted)} landing files not in the manifest, left out: {shown}")
+    if unlisted := result["unlisted_files"]:
+        shown = unlisted[:SHOWN_UNLISTED] + (["..."] if len(unlisted) > SHOWN_UNLISTED else [])
+        lines.append(
+            f"note: landing files not in the manifest, left out of the recompute "
+            f"({len(unlisted)}): {', '.join(shown)}"
+        )
     status = result["status"]
     if status == "inputs_changed":
         lines.append(
-            f"inputs changed: {len(result['input_problems'])} of the recorded inputs missing or "
-            "changed; nothing recomputed"
+            f"inputs changed: {len(result['input_problems'])} missing or changed (of "
+            f"{result['inputs']} input files and the config); nothing recomputed"
         )
     elif status == "code_changed":
         lines.append(
