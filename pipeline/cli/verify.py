@@ -34,7 +34,10 @@ def verify(
     config: ConfigOpt = Path("wattprint.yaml"),
     allow_code_change: Annotated[
         bool,
-        typer.Option(help="recompute with this code even if its version is not the recorded one"),
+        typer.Option(
+            "--allow-code-change",
+            help="recompute with this code even if its version is not the recorded one",
+        ),
     ] = False,
     json_output: Annotated[
         bool, typer.Option("--json", help="print the result as one JSON object")
