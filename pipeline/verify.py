@@ -46,6 +46,9 @@ class Recorded:
     end: date
 
 
+RECORDED_KEYS = ("code_version", "config_sha256", "period", "inputs")
+
+
 def read_recorded(path: Path) -> Recorded:
     """The disclosure.json at `path`; DisclosureFileError names what is wrong with it."""
     expected = "expected the disclosure.json of a wattprint report (reports/<YYYY-MM>/)"
@@ -55,23 +58,22 @@ def read_recorded(path: Path) -> Recorded:
         raise DisclosureFileError(f"{path}: cannot be read ({e.strerror}): {expected}") from e
     except ValueError as e:
         raise DisclosureFileError(f"{path}: not JSON ({e}): {expected}") from e
+    missing = [k for k in RECORDED_KEYS if not isinstance(doc, dict) or k not in doc]
+    if missing:
+        raise DisclosureFileError(f"{path}: no {', '.join(missing)}: {expected}")
+    inputs = doc["inputs"] if isinstance(doc["inputs"], list) else [None]
+    for i, f in enumerate(inputs):
+        if not (isinstance(f, dict) and all(isinstance(f.get(k), str) for k in ("path", "sha256"))):
+            raise DisclosureFileError(f"{path}: inputs[{i}] has no path and sha256: {expected}")
     try:
-        inputs = doc["inputs"]
-        for i, f in enumerate(inputs):
-            if not all(isinstance(f.get(k), str) for k in ("path", "sha256")):
-                raise ValueError(f"inputs[{i}] has no path and sha256")
-        recorded = Recorded(
-            path=path,
-            document=doc,
-            inputs=inputs,
-            code_version=str(doc["code_version"]),
-            config_sha256=str(doc["config_sha256"]),
-            start=date.fromisoformat(doc["period"]["start"]),
-            end=date.fromisoformat(doc["period"]["end"]),
-        )
-    except (KeyError, TypeError, AttributeError, ValueError) as e:
-        raise DisclosureFileError(f"{path}: no valid {e} in it: {expected}") from e
-    return recorded
+        start, end = (date.fromisoformat(doc["period"][k]) for k in ("start", "end"))
+    except (KeyError, TypeError, ValueError) as e:
+        raise DisclosureFileError(
+            f"{path}: period is not {{start, end}} as YYYY-MM-DD: {expected}"
+        ) from e
+    return Recorded(
+        path, doc, inputs, str(doc["code_version"]), str(doc["config_sha256"]), start, end
+    )
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""Comparing a disclosure with its recompute, field by field (pipeline/disclosure_diff.py), and
-the days a recompute computes (pipeline/verify.py): pure functions on small documents."""
+"""Comparing a disclosure with its recompute, field by field (pipeline/disclosure_diff.py): pure
+functions on a small document."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import copy
 import pytest
 
 from pipeline.disclosure_diff import ABSENT, compare, leaves
-from pipeline.verify import Recorded, recompute_days
 
 DOC = {
     "generated_at": "2026-12-06T12:00:00Z",
@@ -107,29 +106,3 @@ def test_when_and_by_what_a_disclosure_was_made_are_not_compared():
         d.update(generated_at="2027-01-01T00:00:00Z", code_version="x", config_sha256="cd" * 32)
 
     assert compare(DOC, changed(stamp)).ok
-
-
-def recorded(previous: dict) -> Recorded:
-    from datetime import date
-    from pathlib import Path
-
-    return Recorded(
-        Path("d.json"), {"previous": previous}, [], "v", "s", date(2026, 10, 1), date(2026, 10, 14)
-    )
-
-
-def test_the_recompute_covers_the_previous_period_the_disclosure_compared_with():
-    from datetime import date
-
-    end = date(2026, 10, 14)
-    compared = {"period": {"start": "2026-09-01"}, "totals": {"energy_kwh": 1.0}}
-    assert recompute_days(recorded(compared)) == (date(2026, 9, 1), end)
-    partly = {
-        "period": {"start": "2026-09-01"},
-        "totals": None,
-        "reason": "the previous period 2026-09-01..2026-09-14 is only partly computed "
-        "(data from 2026-09-05)",
-    }
-    assert recompute_days(recorded(partly)) == (date(2026, 9, 5), end)
-    first = {"period": {"start": "2026-09-01"}, "totals": None, "reason": "no computed data"}
-    assert recompute_days(recorded(first)) == (date(2026, 10, 1), end)

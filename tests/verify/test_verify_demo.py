@@ -17,9 +17,12 @@ import os
 import shutil
 from pathlib import Path
 
+import yaml
 from typer.testing import CliRunner
 
 from pipeline.cli import app
+from pipeline.config import load_config
+from pipeline.verify import scratch_config
 from tests.cli.cli_process import wattprint
 
 
@@ -69,6 +72,34 @@ def test_the_demos_disclosure_verifies_from_its_inputs_alone(demo_run, tmp_path)
     assert compared == matched > 1000
     assert "0 mismatched; " in figures and figures.endswith(" 0 mismatched")
     assert not any(x.startswith("mismatch ") for x in lines)
+
+
+def test_the_recompute_config_writes_and_sends_nothing_outside_its_scratch_folder(
+    demo_run, tmp_path
+):
+    config = demo_copy(demo_run, tmp_path / "demo")
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["paths"]["lake"] = "shared-lake"
+    config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    cfg = load_config(config)
+    assert cfg.publish_path is not None  # the demo publishes
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    copy = load_config(scratch_config(config, cfg, scratch))
+    assert copy.landing_dir == scratch / "landing"
+    assert (
+        copy.warehouse_path.parent == copy.reports_dir.parent / "warehouse" == scratch / "warehouse"
+    )
+    assert (copy.lake_root, copy.shared_catalog(), copy.publish_path) == (None, None, None)
+    assert copy.delivery.smtp is None
+    profile = copy.instruments[0].hourly_profile
+    assert profile == cfg.resolve(cfg.instruments[0].hourly_profile).resolve()
+    # the rest is the config as it was
+    kept = {"paths", "delivery", "instruments", "base_dir", "config_sha256"}
+    assert copy.model_dump(exclude=kept) == cfg.model_dump(exclude=kept)
+    assert copy.model_dump(
+        include={"instruments"}, exclude={"instruments": {0: {"hourly_profile"}}}
+    ) == (cfg.model_dump(include={"instruments"}, exclude={"instruments": {0: {"hourly_profile"}}}))
 
 
 def test_one_changed_byte_in_an_input_fails_naming_the_file(demo_run, tmp_path):
