@@ -1,9 +1,10 @@
-"""The `wattprint` command line: demo, run, report, model, deliver, validate, ui, metrics.
+"""The `wattprint` command line: demo, run, report, model, deliver, validate, verify, ui,
+metrics.
 
 The commands live by what they do: `runs` (demo, run), `reports` (report, deliver), `models`
-(model, a model's lifecycle), `validation` (validate), `metrics` (the latest day for Prometheus)
-and `instance` (ui, and the Dagster instance `run` records into); `errors` ends each on a user's
-mistake with one line and exit 2.
+(model, a model's lifecycle), `validation` (validate), `verify` (recompute a disclosure),
+`metrics` (the latest day for Prometheus) and `instance` (ui, and the Dagster instance `run`
+records into); `errors` ends each on a user's mistake with one line and exit 2.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pipeline.cli.models import model
 from pipeline.cli.reports import deliver, report
 from pipeline.cli.runs import demo, run
 from pipeline.cli.validation import validate
+from pipeline.cli.verify import verify
 
 app = typer.Typer(
     help="Energy, carbon, water and cost disclosure for AI training and inference.",
@@ -31,5 +33,5 @@ app = typer.Typer(
 app.callback()(set_debug)
 
 # a user's mistake ends as one line and exit 2, --debug shows the traceback (pipeline/cli/errors.py)
-for command in (demo, run, report, model, deliver, validate, ui, metrics):
+for command in (demo, run, report, model, deliver, validate, verify, ui, metrics):
     app.command()(one_line_errors(command))
