@@ -170,7 +170,12 @@ def build_statement(
     start, end = _span(con, lineage, dec, start, end)
     dec = dec.filter(pl.col("day").is_between(start, end))
     p = {"models": lineage, "start_day": start, "end_day": end}
-    lines = _fleet_lines(con, p, model) + _declared_lines(dec, model)
+    # a base's training led to the model; its evaluation and development did not
+    lines = [
+        x
+        for x in _fleet_lines(con, p, model) + _declared_lines(dec, model)
+        if x.relation == "own" or x.phase in TRAINING
+    ]
     lines.sort(key=lambda x: (x.relation != "base", x.start or datetime.min, x.job))
     own = [x for x in lines if x.relation == "own"]
     inference, inf_daily = _inference(con, p, model, dec)

@@ -87,6 +87,7 @@ def test_a_fine_tune_carries_its_base_apart_and_a_range_cuts_every_part(tmp_path
     )  # fmt: skip
     with connect(cfg.warehouse_path) as con:
         job(con, "s/1", "chat", "fine_tuning", D, 50.0)
+        job(con, "s/9", "base", "evaluation", D, 7.0)  # the base's, not a line of the fine-tune
         for n in (1, 2):
             job(con, f"s/{n + 1}", "chat", "inference", _day(n), 30.0)
             served(con, "chat", _day(n), 100)
