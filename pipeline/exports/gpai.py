@@ -122,7 +122,7 @@ def form_rows(s: LifecycleStatement, prefix: str, compute: Compute) -> list[Form
     """The form's energy and compute fields for `s`, in the form's order. `prefix` is the path of
     `s` in its document: 'lifecycle[2].' in disclosure.json, '' in lifecycle.json."""
     own = own_training(s)
-    base = [x for x in s.lines if x.relation == "base" and x.phase in TRAINING]
+    base = [x for x in s.lines if x.relation == "base"]  # as the statement's base_training
     runs = line_paths(s, prefix, own)
     comp, energy = "Computational resources", "Energy consumption"
     rows = [

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import yaml
 
-from pipeline.exports.gpai import TRAINING, own_training
+from pipeline.exports.gpai import own_training
 from pipeline.lifecycle.model import LifecycleLine, LifecycleStatement
 
 GRAMS_PER_KG = 1000.0
@@ -71,7 +71,7 @@ def front_matter(s: LifecycleStatement, zones: Mapping[str, str], version: str) 
         "inference_energy_kwh": s.inference.energy_kwh,
     }
     if len(s.lineage) > 1:
-        base = [x for x in s.lines if x.relation == "base" and x.phase in TRAINING]
+        base = [x for x in s.lines if x.relation == "base"]  # as the statement's base_training
         meta["wattprint"]["base_model_training"] = {
             "models": s.lineage[1:],
             "energy_kwh": s.base_training.energy_kwh,

@@ -62,7 +62,7 @@ def statement_files(
     files = {
         NAMES["gpai"]: gpai.json_bytes(form),
         NAMES["card"]: model_card.card(s, zones(cfg), version).encode("utf-8"),
-        NAMES["spdx"]: spdx.json_bytes(spdx.document(s, cfg.reporting.organisation, version)),
+        NAMES["spdx"]: gpai.json_bytes(spdx.document(s, cfg.reporting.organisation, version)),
     }
     return files, form
 

@@ -12,7 +12,6 @@ Energy is facility energy (IT × PUE), as in the lifecycle statement.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 
@@ -99,7 +98,3 @@ def document(s: LifecycleStatement, organisation: str, version: str) -> dict:
         *(package(s, m, org_id) for m in s.lineage),
     ]
     return {"@context": CONTEXT, "@graph": graph}
-
-
-def json_bytes(doc: dict) -> bytes:
-    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

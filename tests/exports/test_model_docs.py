@@ -202,7 +202,8 @@ def test_the_gpai_table_is_in_the_report_set_and_its_index(demo_run, docs):
     }
     index = list(csv.DictReader((demo_run.reports / "tables" / "index.csv").open()))
     (entry,) = [r for r in index if r["stem"] == "../models/gpai-energy"]
-    assert int(entry["rows"]) == len(rows)
+    assert (int(entry["rows"]), int(entry["columns"])) == (len(rows), len(rows[0]))
+    assert (demo_run.reports / "tables" / f"{entry['stem']}.csv").is_file()
 
 
 # --- the schemas reject what a reader would choke on -----------------------------------------
