@@ -38,5 +38,6 @@ def errors(name: str, doc: object) -> list[str]:
     return [e.message for e in validator(name).iter_errors(doc)]
 
 
+FINE_TUNE, BASE = "atlas-7b-chat", "atlas-7b"  # the demo's lineage
 SPDX = "spdx-3.0.1-ai-energy.schema.json"
 HF = "hf-co2-eq-emissions.schema.json"
