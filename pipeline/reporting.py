@@ -12,13 +12,15 @@ from pipeline.config import Config
 from pipeline.disclosure.publication import PublicationBlocked, publishable_disclosure
 from pipeline.exports.focus import focus_export, focus_files, index_entry
 from pipeline.exports.focus_check import reconcile
+from pipeline.exports.model_docs import report_files
 from pipeline.report.render import write_report
 
 
 def report_period(
     con: duckdb.DuckDBPyConnection, cfg: Config, first: date, last: date, label: str
 ) -> dict[str, Path]:
-    """Write report.pdf/html, disclosure.json, tables/ and the FOCUS export (focus/) for the days
+    """Write report.pdf/html, disclosure.json, tables/, the FOCUS export (focus/) and each
+    model's documents (models/: GPAI form energy section, model card, SPDX) for the days
     of [first, last] that have data (a month in progress is reported to date). Raises if the
     period has no data at all, and PublicationBlocked if a blocking check (conservation,
     reconciliation, signs) fails or the FOCUS export does not sum to the bill and the totals."""
@@ -29,6 +31,10 @@ def report_period(
             f"report {label} not published: the FOCUS export does not reconcile: "
             + "; ".join(problems)
         )
+    docs, docs_entry = report_files(d, cfg)
     return write_report(
-        d, cfg.reports_dir / label, exports=focus_files(export), listed=[index_entry(export)]
+        d,
+        cfg.reports_dir / label,
+        exports=focus_files(export) | docs,
+        listed=[index_entry(export), docs_entry],
     )

@@ -4,7 +4,6 @@ of days, from the warehouse and the declared usage."""
 from __future__ import annotations
 
 import difflib
-import re
 from pathlib import Path
 from typing import Annotated
 
@@ -15,12 +14,6 @@ from pipeline.cli.options import ConfigOpt, config_or_exit, console
 from pipeline.cli.runs import _option_day
 
 NO_DATA_EXIT = 1
-
-
-def folder_name(model: str) -> str:
-    """A model name as one folder name: 'meta-llama/Llama-2-7b' -> 'meta-llama_Llama-2-7b'."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("._") or "model"
-    return name[:120]
 
 
 def model(
@@ -34,18 +27,24 @@ def model(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option(help="folder for lifecycle.pdf/.html/.json; default <reports>/models/NAME"),
+        typer.Option(
+            help="folder for lifecycle.pdf/.html/.json, gpai-energy.json, model-card.md and "
+            "spdx-ai.json; default <reports>/models/NAME"
+        ),
     ] = None,
 ) -> None:
     """Write one model's lifecycle statement: every training run that led to it (its bases'
     too, stated apart), inference to date, Wh per request by month, the crossover or its
-    projection, and training amortised per request."""
+    projection, and training amortised per request; with the model's GPAI Model Documentation
+    Form energy section, Hugging Face model card header and SPDX 3.0.1 AI package."""
     from pipeline import warehouse
     from pipeline.disclosure.build import code_version
+    from pipeline.exports.model_docs import config_compute, folder_name, statement_files
     from pipeline.lifecycle.build import NoLifecycleData, build_statement
     from pipeline.lifecycle.render import write_statement
 
     cfg = config_or_exit(config)
+    version = code_version()
     s, e = _option_day("--start", start), _option_day("--end", end)
     if s and e and e < s:
         raise typer.BadParameter(f"--end {e} is before --start {s}")
@@ -57,13 +56,16 @@ def model(
     with console.status(f"lifecycle of {name}"):
         with warehouse.connect(cfg.warehouse_path, read_only=True) as con:
             try:
-                statement = build_statement(con, cfg, name, s, e, code_version=code_version())
+                statement = build_statement(con, cfg, name, s, e, code_version=version)
             except NoLifecycleData as err:
                 known = warehouse.frame(con, "select_model_names", {}).get_column("model")
                 print_error(f"{err}{_suggest(name, known.to_list())}")
                 raise typer.Exit(NO_DATA_EXIT) from err
         folder = out or cfg.reports_dir / "models" / folder_name(name)
-        paths = write_statement(statement, folder, cfg.reporting.organisation)
+        docs, form = statement_files(
+            statement, "", "lifecycle.json", config_compute(cfg, name), cfg, version
+        )
+        paths = write_statement(statement, folder, cfg.reporting.organisation, form, docs)
     for kind, p in paths.items():
         typer.echo(f"{kind}: {p}")
 

@@ -20,10 +20,12 @@ from pipeline.delivery.results import DeliveryError
 from pipeline.disclosure.model import Disclosure
 from pipeline.disclosure.publication import month_bounds
 from pipeline.exports.focus import FOLDER as FOCUS_FOLDER
+from pipeline.exports.model_docs import FOLDER as MODELS_FOLDER
 from pipeline.report.render import OUTPUT_NAMES, TABLES_DIR_NAME
 
-# the report set's folders besides its top-level files: the CSV tables and the FOCUS export
-SET_FOLDERS = (TABLES_DIR_NAME, FOCUS_FOLDER)
+# the report set's folders besides its top-level files: the CSV tables, the FOCUS export and the
+# per-model documents (GPAI form energy section, model card, SPDX)
+SET_FOLDERS = (TABLES_DIR_NAME, FOCUS_FOLDER, MODELS_FOLDER)
 # fields of disclosure.json that say when and by what a report was made, not what it reports
 PROVENANCE_KEYS = ("generated_at", "code_version", "config_sha256")
 

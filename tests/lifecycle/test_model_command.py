@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -34,11 +35,17 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def statement(demo_run, tmp_path_factory) -> tuple[dict, str]:
+def model_folder(demo_run, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("lifecycle")
     proc = _cli("model", MODEL, "--config", str(demo_run.config), "--out", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"pdf: {out / 'lifecycle.pdf'}" in proc.stdout
+    return out
+
+
+@pytest.fixture(scope="module")
+def statement(model_folder) -> tuple[dict, str]:
+    out = model_folder
     text = " ".join(p.extract_text() for p in PdfReader(out / "lifecycle.pdf").pages)
     return json.loads((out / "lifecycle.json").read_text()), re.sub(r"\s+", " ", text)
 
@@ -103,3 +110,25 @@ def test_an_unknown_model_is_one_line_naming_the_closest(demo_run):
     assert proc.returncode == 1
     assert proc.stderr.strip().count("\n") == 0, proc.stderr
     assert "'atlas-7b-chta'" in proc.stderr and "did you mean 'atlas-7b-chat'" in proc.stderr
+
+
+def test_the_gpai_form_section_model_card_and_spdx_are_written_beside_it(model_folder, statement):
+    """The model's documents trace to lifecycle.json, and the PDF prints the GPAI table."""
+    s, text = statement
+    form = json.loads((model_folder / "gpai-energy.json").read_text())
+    assert form["document"] == "lifecycle.json" and form["lineage"] == s["lineage"]
+    fields = {r["field"]: r for r in form["fields"]}
+    energy = fields["Amount of energy used for training"]
+    assert energy["from"] == "training.energy_kwh"
+    assert energy["value"] * 1000 == pytest.approx(s["training"]["energy_kwh"], rel=1e-12)
+    base = fields["Base models' training energy (atlas-7b), stated apart"]
+    assert base["value"] * 1000 == pytest.approx(s["base_training"]["energy_kwh"], rel=1e-12)
+    assert fields["Amount of computation used for training"]["from"] == f"config models.{MODEL}"
+    assert "GPAI Model Documentation Form: energy and compute of atlas-7b" in text  # -chat wraps
+    assert "Amount of energy used for training" in text
+    assert has_number(text, fmt(energy["value"]))
+    assert has_number(text, fmt(base["value"]))
+    card = (model_folder / "model-card.md").read_text()
+    assert card.startswith("---\nmodel_name: atlas-7b-chat\nbase_model: atlas-7b\n")
+    spdx = json.loads((model_folder / "spdx-ai.json").read_text())
+    assert [x["name"] for x in spdx["@graph"] if x["type"] == "ai_AIPackage"] == s["lineage"]
