@@ -13,6 +13,7 @@ from pipeline.disclosure.publication import PublicationBlocked, publishable_disc
 from pipeline.exports.focus import focus_export, focus_files, index_entry
 from pipeline.exports.focus_check import reconcile
 from pipeline.exports.model_docs import report_files
+from pipeline.method.declared import declared_usage
 from pipeline.report.render import write_report
 
 
@@ -31,7 +32,7 @@ def report_period(
             f"report {label} not published: the FOCUS export does not reconcile: "
             + "; ".join(problems)
         )
-    docs, docs_entry = report_files(d, cfg)
+    docs, docs_entry = report_files(d, cfg, declared_usage(con, cfg).runs)
     return write_report(
         d,
         cfg.reports_dir / label,

@@ -42,6 +42,7 @@ def model(
     from pipeline.exports.model_docs import config_compute, folder_name, statement_files
     from pipeline.lifecycle.build import NoLifecycleData, build_statement
     from pipeline.lifecycle.render import write_statement
+    from pipeline.method.declared import declared_usage
 
     cfg = config_or_exit(config)
     version = code_version()
@@ -56,14 +57,15 @@ def model(
     with console.status(f"lifecycle of {name}"):
         with warehouse.connect(cfg.warehouse_path, read_only=True) as con:
             try:
-                statement = build_statement(con, cfg, name, s, e, code_version=version)
+                declared = declared_usage(con, cfg)
+                statement = build_statement(con, cfg, name, s, e, declared.daily, version)
             except NoLifecycleData as err:
                 known = warehouse.frame(con, "select_model_names", {}).get_column("model")
                 print_error(f"{err}{_suggest(name, known.to_list())}")
                 raise typer.Exit(NO_DATA_EXIT) from err
         folder = out or cfg.reports_dir / "models" / folder_name(name)
         docs, form = statement_files(
-            statement, "", "lifecycle.json", config_compute(cfg, name), cfg, version
+            statement, "", "lifecycle.json", config_compute(cfg, name, declared.runs), cfg, version
         )
         paths = write_statement(statement, folder, cfg.reporting.organisation, form, docs)
     for kind, p in paths.items():

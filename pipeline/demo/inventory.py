@@ -235,7 +235,7 @@ def config_dict(start: date) -> dict[str, Any]:
             "lynx-13b": {
                 "base_model": "lynx-13b-base",
                 "source": "demo: fine-tuned from lynx-13b-base (declared usage)",
-            }
+            },
         },
         "instruments": INSTRUMENTS,
         "reporting": {

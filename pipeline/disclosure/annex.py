@@ -48,7 +48,7 @@ def energy_basis(parts: dict[str, float]) -> str:
     return "facility energy: " + (", ".join(named) if named else "none")
 
 
-def _declared_flops(runs: pl.DataFrame | None, model: str) -> tuple[float | None, str]:
+def declared_flops(runs: pl.DataFrame | None, model: str) -> tuple[float | None, str]:
     """The training FLOPs a model's declared training runs state, summed, and their sources."""
     if runs is None or not runs.height:
         return None, ""
@@ -76,7 +76,7 @@ def ai_act(
         if not train.height:
             continue
         parts = energy_parts(train)
-        flops, source = _declared_flops(declared_runs, m.name)
+        flops, source = declared_flops(declared_runs, m.name)
         compute = training_compute(cfg.models.get(m.name), flops, source)
         rows.append(
             AiActModel(

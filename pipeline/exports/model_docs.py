@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 
+import polars as pl
+
 from pipeline.config import Config
+from pipeline.disclosure.annex import declared_flops
 from pipeline.disclosure.model import Disclosure
 from pipeline.exports import gpai, model_card, spdx
 from pipeline.lifecycle.model import LifecycleStatement
@@ -25,13 +28,20 @@ def folder_name(model: str) -> str:
     return name[:120]
 
 
-def config_compute(cfg: Config, model: str) -> gpai.Compute:
-    """Training compute from the config's `models` entry (declared FLOPs, else 6 N D)."""
-    c = training_compute(cfg.models.get(model))
-    return gpai.Compute(c.flops, c.basis, c.source, f"config models.{model}")
+def config_compute(
+    cfg: Config, model: str, declared_runs: pl.DataFrame | None = None
+) -> gpai.Compute:
+    """Training compute the model's declared training runs state (`declared_runs`: the runs of
+    pipeline/method/declared.py), else the config's `models` entry (declared FLOPs, else 6 N D)."""
+    flops, source = declared_flops(declared_runs, model)
+    c = training_compute(cfg.models.get(model), flops, source)
+    origin = "declared usage" if flops is not None else f"config models.{model}"
+    return gpai.Compute(c.flops, c.basis, c.source, origin)
 
 
-def report_compute(d: Disclosure, cfg: Config, model: str) -> gpai.Compute:
+def report_compute(
+    d: Disclosure, cfg: Config, model: str, declared_runs: pl.DataFrame | None = None
+) -> gpai.Compute:
     """The annex's training compute when the model trained in the period (its declared runs'
     FLOPs before the config's), else the config's."""
     for j, row in enumerate(d.regulatory.ai_act):
@@ -42,7 +52,7 @@ def report_compute(d: Disclosure, cfg: Config, model: str) -> gpai.Compute:
                 row.training_compute_source,
                 f"regulatory.ai_act[{j}].training_flops",
             )
-    return config_compute(cfg, model)
+    return config_compute(cfg, model, declared_runs)
 
 
 def zones(cfg: Config) -> dict[str, str]:
@@ -67,13 +77,16 @@ def statement_files(
     return files, form
 
 
-def report_files(d: Disclosure, cfg: Config) -> tuple[dict[str, bytes], tuple[str, str, int, int]]:
+def report_files(
+    d: Disclosure, cfg: Config, declared_runs: pl.DataFrame | None = None
+) -> tuple[dict[str, bytes], tuple[str, str, int, int]]:
     """`models/<folder_name>/...` for every lifecycle statement of the disclosure, and
-    `models/gpai-energy.csv`; with the CSV's tables/index.csv row."""
+    `models/gpai-energy.csv`; with the CSV's tables/index.csv row. `declared_runs`: every
+    declared run (their FLOPs count for models that did not train in the period)."""
     files: dict[str, bytes] = {}
     forms = []
     for i, s in enumerate(d.lifecycle):
-        compute = report_compute(d, cfg, s.name)
+        compute = report_compute(d, cfg, s.name, declared_runs)
         own, form = statement_files(
             s, f"lifecycle[{i}].", "disclosure.json", compute, cfg, d.code_version
         )

@@ -225,3 +225,15 @@ def test_one_lifecycle_statement_holds_the_whole_bloom_run(published) -> None:
         assert s["training"]["co2e_kg_location"] == pytest.approx(kg, rel=1e-12)
         assert {m["month"] for m in s["monthly"]} >= set(BLOOM_MONTHS)
     assert whole.start == date(2022, 3, 11)
+
+
+def test_declared_flops_reach_the_gpai_document(published) -> None:
+    """GPT-3's row declares 3.14e23 FLOP: its GPAI form (July report set) states them, declared,
+    traced to the declared usage, though GPT-3 did not train in that period."""
+    root, _ = published
+    form = json.loads(
+        (root / "reports" / "2022-07" / "models" / "gpt-3" / "gpai-energy.json").read_text()
+    )
+    [row] = [f for f in form["fields"] if f["field"] == "Amount of computation used for training"]
+    assert row["value"] == GPT3_FLOPS
+    assert (row["from"], row["basis"]) == ("declared usage", "declared")

@@ -127,7 +127,7 @@ def test_the_annex_takes_flops_from_declared_training_runs_before_the_config():
     import polars as pl
 
     from pipeline.config.models import ModelInfo
-    from pipeline.disclosure.annex import _declared_flops
+    from pipeline.disclosure.annex import declared_flops
 
     runs = pl.DataFrame(
         {
@@ -138,9 +138,9 @@ def test_the_annex_takes_flops_from_declared_training_runs_before_the_config():
             "source": ["paper A", "paper B", "x", "y"],
         }
     )
-    flops, source = _declared_flops(runs, "m")
+    flops, source = declared_flops(runs, "m")
     assert flops == pytest.approx(1.2e23)  # the two training runs, not inference, not another model
     assert source == "declared usage (pt-1: paper A; pt-2: paper B)"
-    assert _declared_flops(runs, "none") == (None, "")
+    assert declared_flops(runs, "none") == (None, "")
     c = training_compute(ModelInfo(training_flops=9e22, source="config"), flops, source)
     assert (c.flops, c.basis, c.source) == (flops, "declared", source)
