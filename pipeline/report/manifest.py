@@ -10,6 +10,7 @@ report.html and the CSV list every file.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pipeline.disclosure.model import Disclosure
@@ -35,3 +36,19 @@ def manifest_summary(d: Disclosure) -> ManifestSummary:
         sha256=hashlib.sha256(table_csv(table)).hexdigest(),
         csv_path=f"{TABLES_DIR_NAME}/{table.filename}",
     )
+
+
+def set_contents(exports: Iterable[str]) -> list[str]:
+    """The report set's files beside the report, as the PDF lists them: each export by its path,
+    a model's own documents (`models/<model>/<file>`) once per file name with the model count."""
+    per_model: dict[str, int] = {}
+    listed: list[str] = []
+    for path in sorted(exports):
+        parts = path.split("/")
+        if len(parts) == 3 and parts[0] == "models":
+            per_model[parts[2]] = per_model.get(parts[2], 0) + 1
+        else:
+            listed.append(path)
+    for name, n in sorted(per_model.items()):
+        listed.append(f"models/<model>/{name} ({n} model{'s' if n != 1 else ''})")
+    return listed

@@ -18,7 +18,7 @@ from weasyprint.urls import URLFetcher
 from pipeline.atomic import replace_folder
 from pipeline.disclosure.model import Disclosure, Quantiles
 from pipeline.report import charts, crossover_chart
-from pipeline.report.manifest import manifest_summary
+from pipeline.report.manifest import manifest_summary, set_contents
 from pipeline.report.pdf import lay_out, print_charts, render_pdf
 from pipeline.report.phases import ordered_phases, phase_label
 from pipeline.report.tables import TABLES_DIR_NAME, Listed, render_tables
@@ -71,10 +71,13 @@ def render_charts(d: Disclosure) -> dict[str, object]:
     }
 
 
-def render_html(d: Disclosure, chart_markup: dict[str, object] | None = None) -> str:
+def render_html(
+    d: Disclosure, chart_markup: dict[str, object] | None = None, exports: Iterable[str] = ()
+) -> str:
     """The report as one self-contained HTML document (stylesheet and charts inline).
 
-    `chart_markup` is `render_charts(d)`, made here when not given."""
+    `chart_markup` is `render_charts(d)`, made here when not given; `exports` the paths of the
+    files written beside the report (the manifest section lists them)."""
     context = {
         "d": d,
         "css": stylesheet(),
@@ -85,6 +88,7 @@ def render_html(d: Disclosure, chart_markup: dict[str, object] | None = None) ->
         "uncertainty_rows": uncertainty_rows(d),
         "uncertainty_metrics": UNCERTAINTY_METRICS,
         "manifest": manifest_summary(d),
+        "set_files": set_contents(exports),
     }
     return environment().get_template(TEMPLATE_NAME).render(**context)
 
@@ -115,10 +119,11 @@ def write_report(
     out_dir = Path(out_dir)
     chart_markup = render_charts(d)
     print_markup, images = print_charts(chart_markup)
+    names = list(exports or ())
     payload = {
         "json": (d.model_dump_json(indent=2) + "\n").encode("utf-8"),
-        "html": render_html(d, chart_markup).encode("utf-8"),
-        "pdf": render_pdf(render_html(d, print_markup), url_fetcher, images),
+        "html": render_html(d, chart_markup, names).encode("utf-8"),
+        "pdf": render_pdf(render_html(d, print_markup, names), url_fetcher, images),
     }
     files = {f"{TABLES_DIR_NAME}/{name}": data for name, data in render_tables(d, listed).items()}
     files.update((OUTPUT_NAMES[key], data) for key, data in payload.items())

@@ -62,3 +62,24 @@ def test_demo_manifest_adds_no_page(demo_pdf):
 
 def test_demo_tables_are_not_split_with_a_lone_header_or_row(demo_pdf):
     assert bad_splits(demo_pdf["document"]) == []
+
+
+def test_demo_pdf_lists_the_files_of_its_report_set(demo_run, demo_pdf):
+    """Every export written beside the report is named in the PDF (its model documents once per
+    file name), and each named file is in the set."""
+    text = demo_pdf["text"]
+    folder = demo_run.reports
+    exports = sorted(
+        p.relative_to(folder).as_posix()
+        for top in ("focus", "models")
+        for p in (folder / top).rglob("*")
+        if p.is_file()
+    )
+    assert "focus/cost-and-energy.csv" in exports and "models/gpai-energy.csv" in exports
+    models = {x["name"] for x in demo_run.disclosure["lifecycle"]}
+    for path in exports:
+        parts = path.split("/")
+        if len(parts) == 3:
+            assert f"models/<model>/{parts[2]} ({len(models)} models)" in text, path
+        else:
+            assert path in text, path
