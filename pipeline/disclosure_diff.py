@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 # Fields expected to differ between a disclosure and its recompute, and why (docs/outputs.md):
 # when it was built; the code version and the config's SHA-256, which `verify` compares with
 # the current code and the config file before it recomputes (the recompute reads a copy of the
-# config that points at its scratch folder, so its own SHA-256 differs by construction).
+# config that points at its scratch folder, so its own SHA-256 differs by construction). A field
+# of these names is ignored at any depth: each lifecycle statement (`lifecycle[i]`) carries them.
 IGNORED_FIELDS: tuple[str, ...] = ("generated_at", "code_version", "config_sha256")
 
 REL_TOL = 1e-9
@@ -80,7 +81,10 @@ def leaves(value: object, path: str = "") -> Iterator[tuple[str, object]]:
 
 
 def _ignored(path: str, ignored: tuple[str, ...]) -> bool:
-    return any(path == f or path.startswith((f + ".", f + "[")) for f in ignored)
+    return any(
+        path == f or path.startswith((f + ".", f + "[")) or path.endswith("." + f)
+        for f in ignored
+    )
 
 
 def compare(

@@ -106,3 +106,23 @@ def test_when_and_by_what_a_disclosure_was_made_are_not_compared():
         d.update(generated_at="2027-01-01T00:00:00Z", code_version="x", config_sha256="cd" * 32)
 
     assert compare(DOC, changed(stamp)).ok
+
+
+def test_a_lifecycle_statements_own_stamps_are_not_compared_either():
+    """Each lifecycle statement carries when and with what it was made (the demo's verify failed
+    on lifecycle[i].generated_at and .config_sha256); its figures still are compared."""
+    doc = changed(lambda d: d.update(lifecycle=[{"generated_at": "a", "config_sha256": "b",
+                                                 "training": {"energy_kwh": 5.0}}]))  # fmt: skip
+
+    def stamp(d):
+        d["lifecycle"][0].update(generated_at="z", config_sha256="y", code_version="x")
+
+    assert compare(doc, changed_from(doc, stamp)).ok
+    doctored = changed_from(doc, lambda d: d["lifecycle"][0]["training"].update(energy_kwh=6.0))
+    assert paths(compare(doc, doctored)) == ["lifecycle[0].training.energy_kwh"]
+
+
+def changed_from(doc: dict, edit) -> dict:
+    out = copy.deepcopy(doc)
+    edit(out)
+    return out
