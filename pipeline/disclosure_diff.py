@@ -82,8 +82,7 @@ def leaves(value: object, path: str = "") -> Iterator[tuple[str, object]]:
 
 def _ignored(path: str, ignored: tuple[str, ...]) -> bool:
     return any(
-        path == f or path.startswith((f + ".", f + "[")) or path.endswith("." + f)
-        for f in ignored
+        path == f or path.startswith((f + ".", f + "[")) or path.endswith("." + f) for f in ignored
     )
 
 
