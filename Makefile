@@ -16,7 +16,7 @@ demo: $(BIN)/wattprint
 	$(BIN)/wattprint demo --out demo-output
 
 test: $(BIN)/wattprint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # PNG renders of the demo report's pages for docs/ (needs poppler's pdftoppm: apt-get install poppler-utils)
 docs-pages: demo
