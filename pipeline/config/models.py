@@ -22,3 +22,15 @@ class ModelInfo(Strict):
         None, gt=0, description="declared training compute in FLOP (AI Act Annex XI)"
     )
     source: str = "not stated"
+
+
+def check_lineage(models: dict[str, ModelInfo], name: str, info: ModelInfo) -> None:
+    seen = [name]
+    while info is not None and info.base_model:
+        if info.base_model in seen:
+            raise ValueError(
+                f"models.{name}.base_model: the lineage {' -> '.join([*seen, info.base_model])} "
+                "is a cycle"
+            )
+        seen.append(info.base_model)
+        info = models.get(info.base_model)

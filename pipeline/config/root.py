@@ -27,7 +27,7 @@ from pipeline.config.method import (
     Telemetry,
     Uncertainty,
 )
-from pipeline.config.models import ModelInfo
+from pipeline.config.models import ModelInfo, check_lineage
 from pipeline.readers.base import ReadContext
 from pipeline.user_errors import one_line
 
@@ -101,7 +101,7 @@ class Config(Strict):
             if inst.site not in self.sites:
                 raise ValueError(f"instruments[{i}].site: unknown site {inst.site!r}")
         for name, info in self.models.items():
-            _check_lineage(self.models, name, info)
+            check_lineage(self.models, name, info)
         for rid, host in self.billing.resource_hosts.items():
             if host not in seen:
                 raise ValueError(f"billing.resource_hosts.{rid}: unknown host {host!r}")
@@ -241,26 +241,20 @@ class Config(Strict):
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def timezone_for_path(self, path: Path) -> str:
-        """The site time zone of a file kept under a folder named for a host or site."""
+        """The site time zone of a file kept under a folder named for a host or site. Inside the
+        landing folder only the folders below it count: where the landing folder itself lives
+        (/srv/stockholm/landing) says nothing of a file's site."""
         hosts = {h: g.site for g in self.host_groups for h in g.expanded}
+        try:
+            path = Path(path).resolve().relative_to(self.landing_dir.resolve())
+        except ValueError:
+            pass  # a file outside the landing folder (validate): all its folders count
         for part in reversed(path.parts[:-1]):
             if part in hosts:
                 return self.sites[hosts[part]].timezone
             if part in self.sites:
                 return self.sites[part].timezone
         return self.timezone
-
-
-def _check_lineage(models: dict[str, ModelInfo], name: str, info: ModelInfo) -> None:
-    seen = [name]
-    while info is not None and info.base_model:
-        if info.base_model in seen:
-            raise ValueError(
-                f"models.{name}.base_model: the lineage {' -> '.join([*seen, info.base_model])} "
-                "is a cycle"
-            )
-        seen.append(info.base_model)
-        info = models.get(info.base_model)
 
 
 def load_config(path: str | Path) -> Config:
