@@ -121,8 +121,9 @@ def _sum(lines: list[LifecycleLine]) -> Footprint:
 
 def _inference(
     con: duckdb.DuckDBPyConnection, p: dict, model: str, dec: pl.DataFrame
-) -> tuple[Footprint, pl.DataFrame]:
-    """Inference footprint over the range, and inference kWh and requests per day."""
+) -> tuple[Footprint, pl.DataFrame, int]:
+    """Inference footprint over the range, requests per day (served, and declared on inference
+    rows) and output tokens served."""
     fleet = frame(con, "select_lifecycle_inference_daily", p | {"models": [model]})
     own_dec = dec.filter((pl.col("model") == model) & (pl.col("phase") == "inference"))
     cost = frame(con, "select_model_inference_cost", p | {"models": [model]})
@@ -134,22 +135,13 @@ def _inference(
     serving = frame(
         con, "select_serving_daily", {k: p[k] for k in ("start_day", "end_day")}
     ).filter(pl.col("model") == model)
-    daily = pl.concat(
+    requests = pl.concat(
         [
-            fleet.select("day", pl.col("energy_kwh").alias("inference_kwh"), requests=pl.lit(0)),
-            own_dec.select(
-                "day",
-                pl.col("facility_energy_kwh").alias("inference_kwh"),
-                pl.col("requests").fill_null(0).cast(pl.Float64),
-            ),
-            serving.select(
-                "day", inference_kwh=pl.lit(0.0), requests=pl.col("requests").cast(pl.Float64)
-            ),
-        ],
-        how="vertical_relaxed",
+            own_dec.select("day", pl.col("requests").fill_null(0).cast(pl.Float64)),
+            serving.select("day", pl.col("requests").cast(pl.Float64)),
+        ]
     )
-    tokens = int(serving.get_column("output_tokens").sum() or 0)
-    return Footprint(**total), daily.with_columns(output_tokens=pl.lit(tokens))
+    return Footprint(**total), requests, int(serving.get_column("output_tokens").sum() or 0)
 
 
 def build_statement(
@@ -178,8 +170,8 @@ def build_statement(
     ]
     lines.sort(key=lambda x: (x.relation != "base", x.start or datetime.min, x.job))
     own = [x for x in lines if x.relation == "own"]
-    inference, inf_daily = _inference(con, p, model, dec)
-    series = daily_series(con, model, start, end, dec, inf_daily)
+    inference, requests_daily, tokens = _inference(con, p, model, dec)
+    series = daily_series(con, model, start, end, dec, requests_daily)
     days = series.get_column("day").to_list()
     t_kwh = series.get_column("training_kwh").to_numpy().astype(float)
     i_kwh = series.get_column("inference_kwh").to_numpy().astype(float)
@@ -202,9 +194,7 @@ def build_statement(
         development=_sum([x for x in own if x.phase in DEVELOPMENT]),
         inference=inference,
         requests=requests,
-        output_tokens=int(inf_daily.get_column("output_tokens").max() or 0)
-        if inf_daily.height
-        else 0,
+        output_tokens=tokens,
         lines=lines,
         monthly=monthly(series),
         crossover=own_crossover,

@@ -10,27 +10,11 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from pipeline.disclosure.declared import with_declared_lifecycle
 from pipeline.lifecycle.model import MonthPoint, Projection
 from pipeline.method.lifecycle import TRAILING_DAYS
 from pipeline.method.results import Crossover
 from pipeline.warehouse import frame
-
-TRAINING = ("training", "fine_tuning")
-
-
-def _training_daily(
-    con: duckdb.DuckDBPyConnection, model: str, start: date, end: date, dec: pl.DataFrame
-) -> pl.DataFrame:
-    life = frame(con, "select_model_daily_lifecycle", {"end_day": end})
-    own = life.filter((pl.col("model") == model) & (pl.col("day") >= start))
-    dec_t = dec.filter((pl.col("model") == model) & pl.col("phase").is_in(TRAINING))
-    return pl.concat(
-        [
-            own.select("day", pl.col("training_kwh").fill_null(0.0)),
-            dec_t.select("day", pl.col("facility_energy_kwh").alias("training_kwh")),
-        ],
-        how="vertical_relaxed",
-    )
 
 
 def monthly(series: pl.DataFrame) -> list[MonthPoint]:
@@ -75,21 +59,23 @@ def daily_series(
     model: str,
     start: date,
     end: date,
-    dec: pl.DataFrame,
-    inf_daily: pl.DataFrame,
+    declared: pl.DataFrame,
+    requests: pl.DataFrame,
 ) -> pl.DataFrame:
-    """day, training_kwh, inference_kwh, requests: one row per day with any of them."""
+    """day, training_kwh, inference_kwh, requests: one row per day with any of them. The energy
+    is the monthly report's lifecycle series (own training + fine-tuning and inference, fleet
+    and declared: `with_declared_lifecycle`), so the two never disagree; `requests`: day,
+    requests."""
+    life = frame(con, "select_model_daily_lifecycle", {"end_day": end}).fill_null(0.0)
+    energy = with_declared_lifecycle(life, declared, end).filter(
+        (pl.col("model") == model) & (pl.col("day") >= start)
+    )
     return (
         pl.concat(
             [
-                _training_daily(con, model, start, end, dec).with_columns(
-                    inference_kwh=pl.lit(0.0), requests=pl.lit(0.0)
-                ),
-                inf_daily.select(
-                    "day",
-                    training_kwh=pl.lit(0.0),
-                    inference_kwh="inference_kwh",
-                    requests="requests",
+                energy.select("day", "training_kwh", "inference_kwh", requests=pl.lit(0.0)),
+                requests.select(
+                    "day", training_kwh=pl.lit(0.0), inference_kwh=pl.lit(0.0), requests="requests"
                 ),
             ],
             how="vertical_relaxed",

@@ -132,3 +132,18 @@ def test_the_gpai_form_section_model_card_and_spdx_are_written_beside_it(model_f
     assert card.startswith("---\nmodel_name: atlas-7b-chat\nbase_model: atlas-7b\n")
     spdx = json.loads((model_folder / "spdx-ai.json").read_text())
     assert [x["name"] for x in spdx["@graph"] if x["type"] == "ai_AIPackage"] == s["lineage"]
+
+
+def test_the_monthly_crossover_and_the_lifecycle_statements_agree(demo_run):
+    """The models table's crossover (models[]) and each lifecycle statement read one daily series:
+    the same date, totals and requests for every model."""
+    d = demo_run.disclosure
+    statements = {s["name"]: s["crossover"] for s in d["lifecycle"]}
+    assert {m["name"] for m in d["models"]} <= set(statements)
+    for m in d["models"]:
+        a, b = m["crossover"], statements[m["name"]]
+        assert (a["reached"], a["date"], a["lifecycle_requests"]) == (
+            b["reached"], b["date"], b["lifecycle_requests"]
+        ), m["name"]  # fmt: skip
+        for key in ("lifecycle_training_kwh", "lifecycle_inference_kwh"):
+            assert a[key] == pytest.approx(b[key], rel=1e-12), (m["name"], key)
